@@ -1,0 +1,42 @@
+"""Exception hierarchy of plams_core.
+
+Every message is written for a user: it says what went wrong and with which path or job,
+so the CLI can print it on one line and the app in a notification.
+PLAMS's own names (PlamsError, FileError, JobError, ResultsError) are kept so scripts that
+catch them keep working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "PlamsError",
+    "FileError",
+    "JobError",
+    "ResultsError",
+    "WorkdirError",
+    "WorkdirLockedError",
+]
+
+
+class PlamsError(Exception):
+    """Base of every error raised by plams_core."""
+
+
+class FileError(PlamsError):
+    """A file or folder is missing, already exists, or cannot be read or written."""
+
+
+class JobError(PlamsError):
+    """A job was used in a way its life cycle does not allow."""
+
+
+class ResultsError(PlamsError):
+    """Results of a job were asked for when they are not available."""
+
+
+class WorkdirError(PlamsError):
+    """A path is not a PLAMS working folder, or cannot be read as one."""
+
+
+class WorkdirLockedError(PlamsError):
+    """Another process is writing this working folder."""
