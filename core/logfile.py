@@ -1,0 +1,181 @@
+"""Writers for the two logs of a working folder, in PLAMS's formats, and the log sinks.
+
+* ``WORKDIR/logfile``: text lines ``[dd.mm|HH:MM:SS] message`` (PLAMS since 2021).
+* ``WORKDIR/job_logfile.csv``: one row per job when it ends, with PLAMS 2026's header and
+  columns (``scm.plams.core.formatters.JobCSVFormatter``), written with the csv module
+  because error messages span lines.
+
+Sinks are callables ``sink(line, level)`` that receive every formatted log line; the TUI
+installs one so core never imports a UI.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from plams_core.basejob import Job
+
+__all__ = [
+    "CSV_HEADER",
+    "LogSink",
+    "add_log_sink",
+    "format_line",
+    "job_csv_row",
+    "remove_log_sink",
+    "write_csv_row",
+    "write_text_line",
+]
+
+#: Header of ``job_logfile.csv`` exactly as PLAMS 2026 writes it.
+CSV_HEADER = (
+    "logged_at",
+    "job_base_name",
+    "job_name",
+    "job_status",
+    "job_path",
+    "job_ok",
+    "job_check",
+    "job_get_errormsg",
+    "job_timeline",
+    "job_parent_name",
+    "job_parent_path",
+)
+
+LogSink = Callable[[str, int], None]
+
+_sinks: list[LogSink] = []
+_sinks_lock = threading.Lock()
+_stdout_lock = threading.Lock()
+# One lock per file path: jobs log from several threads, and two managers never share a file.
+_file_locks: dict[str, threading.Lock] = {}
+_file_locks_lock = threading.Lock()
+
+
+def add_log_sink(sink: LogSink) -> None:
+    """Send every log line (formatted, without newline) and its level to *sink* as well."""
+    with _sinks_lock:
+        if sink not in _sinks:
+            _sinks.append(sink)
+
+
+def remove_log_sink(sink: LogSink) -> None:
+    """Stop sending log lines to *sink* (no error if it was not added)."""
+    with _sinks_lock:
+        if sink in _sinks:
+            _sinks.remove(sink)
+
+
+def _file_lock(path: str) -> threading.Lock:
+    with _file_locks_lock:
+        return _file_locks.setdefault(path, threading.Lock())
+
+
+def format_line(message: str, date: bool = True, clock: bool = True, now: float | None = None) -> str:
+    """*message* with PLAMS's prefix: ``[dd.mm|HH:MM:SS] `` (parts dropped when disabled)."""
+    parts = []
+    if date:
+        parts.append("%d.%m")
+    if clock:
+        parts.append("%H:%M:%S")
+    if not parts:
+        return message
+    return time.strftime("[" + "|".join(parts) + "] ", time.localtime(now)) + message
+
+
+def emit(message: str, level: int, logfile: str | None, settings: Any, *, echo: bool = True) -> None:
+    """Log *message* at *level* with the verbosities in *settings* (``file``, ``stdout``, ``date``, ``time``).
+
+    The line goes to *logfile* when ``level <= settings.file``, to stdout when
+    ``level <= settings.stdout`` and to every sink regardless (sinks filter for themselves).
+    """
+    to_file = logfile is not None and level <= settings.get("file", 5)
+    to_stdout = echo and level <= settings.get("stdout", 3)
+    with _sinks_lock:
+        sinks = list(_sinks)
+    if not (to_file or to_stdout or sinks):
+        return
+    line = format_line(str(message), bool(settings.get("date", True)), bool(settings.get("time", True)))
+    if to_stdout:
+        with _stdout_lock:
+            print(line, flush=True)
+    if to_file and logfile is not None:
+        write_text_line(logfile, line)
+    for sink in sinks:
+        try:
+            sink(line, level)
+        except Exception as exc:  # a broken sink must never stop a job
+            print(f"plams_core: log sink {sink!r} failed: {exc}", file=sys.stderr)
+
+
+def write_text_line(path: str, line: str) -> None:
+    """Append one line to the text logfile; a missing working folder is ignored like PLAMS does."""
+    try:
+        with _file_lock(path), open(path, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+    except FileNotFoundError:
+        pass
+
+
+def job_csv_row(job: Job) -> dict[str, Any]:
+    """The ``job_logfile.csv`` row of *job*, computed like PLAMS 2026's JobCSVFormatter."""
+    from plams_core.errors import ResultsError
+    from plams_core.status import JobStatus
+
+    status = job.status
+    row: dict[str, Any] = {
+        "logged_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "job_base_name": re.sub(r"\.\d+$", "", job.name),
+        "job_name": job.name,
+        "job_status": str(status),
+        "job_path": "",
+        "job_ok": "",
+        "job_check": "",
+        "job_get_errormsg": "",
+        "job_timeline": " -> ".join(f"{at.strftime('%Y-%m-%d %H:%M:%S')} {s}" for at, s in job.status_log),
+        "job_parent_name": "",
+        "job_parent_path": "",
+    }
+    if status not in (JobStatus.CREATED, JobStatus.STARTED):
+        row["job_path"] = job.path or ""
+        if status not in (JobStatus.REGISTERED, JobStatus.RUNNING, JobStatus.DELETED):
+            try:
+                row["job_ok"] = job.ok()
+                row["job_check"] = job.check()
+                row["job_get_errormsg"] = job.get_errormsg() or ""
+            except ResultsError:
+                pass
+            except Exception as exc:  # check() of a job whose folder is gone: still one row
+                row["job_get_errormsg"] = row["job_get_errormsg"] or f"{type(exc).__name__}: {exc}"
+    parent = getattr(job, "parent", None)
+    if parent is not None:
+        row["job_parent_name"] = parent.name
+        row["job_parent_path"] = parent.path or ""
+    return row
+
+
+def write_csv_row(path: str, row: dict[str, Any]) -> None:
+    """Append *row* to ``job_logfile.csv`` at *path*, writing the header first if the file is empty."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_HEADER, lineterminator="\n")
+    with _file_lock(path):
+        try:
+            empty = os.path.getsize(path) == 0
+        except OSError:
+            empty = True
+        if empty:
+            writer.writeheader()
+        writer.writerow(row)
+        try:
+            with open(path, "a", encoding="utf-8", newline="") as f:
+                f.write(buf.getvalue())
+        except FileNotFoundError:
+            pass

@@ -1,0 +1,198 @@
+"""The master script: ``python -m plams_core [-p PATH] [-f FOLDER] [-v var=value]... [-l PATH]... [-r] SCRIPT...``.
+
+The PLAMS launcher (``plams``, now ``scm-plams``) for plams_core, as the manual's "Master
+script" and "Restarting crashed scripts" sections describe it:
+
+* the scripts are concatenated, saved as ``FOLDER/input`` and run in a fresh ``__main__``
+  namespace that already holds plams_core's public names and the ``-v`` variables (strings);
+* each script's folder is on ``sys.path`` first, so job classes kept beside a script load;
+* ``init()`` runs before the ``-l`` loads (loading first would fill a manager that init
+  replaces, and everything would rerun);
+* ``-r`` moves FOLDER to ``FOLDER.res`` (``.res2``, ...), starts fresh in FOLDER, loads the
+  .res and deletes it at the end only if the script finished without an exception;
+* an exception in the script is logged with its traceback (logfile and stderr), finish()
+  still cleans, and the exit status is 1. Usage errors print one line and exit 2 before
+  anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import traceback
+import types
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+EXIT_SCRIPT_FAILED = 1
+
+
+class UsageError(Exception):
+    """A bad command line: printed as one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m plams_core", description="Run PLAMS scripts with plams_core.")
+    p.add_argument("-p", "--path", default=None, metavar="PATH", help="where the working folder is created")
+    p.add_argument("-f", "--folder", default=None, metavar="FOLDER", help="name of the working folder")
+    p.add_argument(
+        "-v",
+        "--var",
+        action="append",
+        default=[],
+        dest="vars",
+        metavar="var=value",
+        help="define a string variable for the script (repeatable)",
+    )
+    p.add_argument(
+        "-l",
+        "--load",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="load all jobs of this working folder before the script runs (repeatable)",
+    )
+    p.add_argument(
+        "-r",
+        "--restart",
+        action="store_true",
+        help="restart in place: move FOLDER to FOLDER.res, load its jobs, rerun in a fresh FOLDER",
+    )
+    p.add_argument("scripts", nargs="+", metavar="SCRIPT", help="PLAMS script file(s), run as one")
+    return p
+
+
+def _parse_vars(pairs: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.isidentifier():
+            raise UsageError(f"bad -v {pair!r}: use -v name=value with a Python identifier as name")
+        out[name] = value
+    return out
+
+
+def _restart_backup(workdir: Path) -> Path:
+    backup = workdir.with_name(workdir.name + ".res")
+    n = 2
+    while backup.exists():
+        backup = workdir.with_name(f"{workdir.name}.res{n}")
+        n += 1
+    return backup
+
+
+def _validate(args: argparse.Namespace) -> tuple[list[Path], dict[str, str], Path | None]:
+    """Check the command line before touching the disk; returns scripts, variables and the -r folder."""
+    scripts = [Path(s) for s in args.scripts]
+    for script in scripts:
+        if not script.is_file():
+            raise UsageError(f"script {script} not found")
+    variables = _parse_vars(args.vars)
+    for path in args.load:
+        if not Path(path).is_dir():
+            raise UsageError(f"-l {path}: no such working folder")
+    if args.path is not None and not Path(args.path).is_dir():
+        raise UsageError(f"-p {args.path}: no such directory")
+    restart_dir = None
+    if args.restart:
+        folder = args.folder or f"plams.{os.getpid()}"
+        restart_dir = Path(args.path or ".") / folder
+        if not restart_dir.is_dir():
+            raise UsageError(
+                f"-r: working folder {restart_dir} does not exist (give the folder to restart with -f)"
+            )
+    return scripts, variables, restart_dir
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the master script with *argv* (default ``sys.argv[1:]``); returns the exit status."""
+    import plams_core
+    from plams_core.errors import PlamsError
+    from plams_core.functions import config, finish, init, load_all, log
+    from plams_core.jobmanager import lock_workdir
+
+    args = _parser().parse_args(argv)
+    try:
+        scripts, variables, restart_dir = _validate(args)
+        texts = [script.read_text(encoding="utf-8") for script in scripts]
+        # Concatenated like the PLAMS launcher, but never gluing a last line to the next script.
+        text = "".join(t if t.endswith("\n") or not t else t + "\n" for t in texts)
+    except (UsageError, OSError) as exc:
+        print(f"plams_core: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    loads = list(args.load)
+    backup: Path | None = None
+    if restart_dir is not None:
+        try:
+            os.close(lock_workdir(restart_dir))  # never move a folder another run is writing
+        except PlamsError as exc:
+            print(f"plams_core: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        backup = _restart_backup(restart_dir)
+        os.rename(restart_dir, backup)
+        print(f"RESTART: Moving {restart_dir} to {backup} and restarting from it")
+        loads.append(str(backup))
+
+    for script in reversed(scripts):
+        folder = str(script.resolve().parent)
+        if folder in sys.path:
+            sys.path.remove(folder)
+        sys.path.insert(0, folder)
+
+    try:
+        init(path=args.path, folder=args.folder)
+    except PlamsError as exc:
+        print(f"plams_core: error: {exc}", file=sys.stderr)
+        if backup is not None:
+            print(f"plams_core: the previous run stays in {backup}", file=sys.stderr)
+        return EXIT_USAGE
+    jm = config.default_jobmanager
+    with open(jm.input, "w", encoding="utf-8") as f:
+        f.write(text)
+
+    failed = False
+    status = 0
+    main_module = types.ModuleType("__main__")
+    namespace = main_module.__dict__
+    namespace.update({name: getattr(plams_core, name) for name in plams_core.__all__})
+    namespace.update(variables)
+    namespace["__file__"] = str(scripts[0].resolve())
+    namespace["__builtins__"] = __builtins__
+    saved_main = sys.modules.get("__main__")
+    try:
+        for path in loads:
+            print(f"LOAD: Loading jobs from {path}")
+            load_all(path)
+        code = compile(text, jm.input, "exec")
+        # Classes defined by the script live in a real __main__ module, so dill stores them by value.
+        sys.modules["__main__"] = main_module
+        exec(code, namespace)
+    except KeyboardInterrupt:
+        failed, status = True, 130
+        log("Execution interrupted by the user (KeyboardInterrupt)", 0)
+    except SystemExit as exc:
+        code_ = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        failed, status = code_ != 0, code_
+    except BaseException:
+        failed, status = True, EXIT_SCRIPT_FAILED
+        tb = traceback.format_exc()
+        # Logfile and sinks get it through the log; the terminal gets it once, on stderr.
+        jm.log(f"Execution interrupted by the following exception:\n{tb.rstrip()}", 0, echo=False)
+        print(tb, end="", file=sys.stderr)
+    finally:
+        finish()  # joins job threads first: they may still pickle classes of the script's __main__
+        if saved_main is not None:
+            sys.modules["__main__"] = saved_main
+
+    if backup is not None:
+        if failed:
+            print(f"plams_core: the script failed, so the previous run stays in {backup}", file=sys.stderr)
+        else:
+            shutil.rmtree(backup, ignore_errors=True)
+    return status

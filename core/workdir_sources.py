@@ -1,0 +1,295 @@
+"""What a PLAMS working folder says about its jobs outside the job folders.
+
+Three readers, each reading its file once and only the lines that matter:
+
+* :func:`find_layout` names the text log (``logfile`` or, before 2018, ``<folder>.log``),
+  the script copy (``input`` or ``<folder>.inp``) and ``job_logfile.csv`` (2025+).
+* :class:`JobCsv` reads ``job_logfile.csv`` with the csv module (error messages span lines).
+  Rows are keyed by ``job_path`` made relative to the working folder: the recorded path is
+  where the folder was when the job ran, so the folder may have moved since. The last row
+  of a path wins (the file is appended when a folder is reused).
+* :class:`JobLog` reads the text log: the last ``JOB <full name> <STATUS>`` line per name
+  (any prefix era: ``[dd.mm|HH:MM:SS]``, ``[HH:MM:SS]``, none), the pre-2018
+  ``Job NAME started`` / ``Job NAME finished with status 'x'`` lines, renames and
+  ``Job X previously run as Y`` lines.
+
+Both sources are refreshed incrementally: when the file only grew, only the new bytes are
+parsed. Nothing here writes anything or requires a recorded path to exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import operator
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+__all__ = ["WorkdirLayout", "find_layout", "CsvRow", "JobCsv", "JobLog", "parse_csv_timeline", "KNOWN_STATUSES"]
+
+#: Every status PLAMS writes (enum values since 2025, plain strings before).
+KNOWN_STATUSES = frozenset(
+    {"created", "started", "registered", "running", "finished", "crashed", "failed", "successful",
+     "copied", "preview", "deleted"}
+)
+
+_UPPER_STATUSES = {s.upper(): s for s in KNOWN_STATUSES}
+CSV_NAME = "job_logfile.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkdirLayout:
+    """Names (relative to the working folder) of the files PLAMS keeps beside the job folders."""
+
+    logfile: str | None
+    csv: str | None
+    input: str | None
+    era: str  # 'plams.PID' (up to 2018) or 'plams_workdir' (2018+)
+
+
+def find_layout(top_files: set[str], folder_name: str) -> WorkdirLayout:
+    """The layout of a working folder from the names of its top-level files."""
+    old_log, old_inp = folder_name + ".log", folder_name + ".inp"
+    logfile = "logfile" if "logfile" in top_files else old_log if old_log in top_files else None
+    script = "input" if "input" in top_files else old_inp if old_inp in top_files else None
+    old = logfile == old_log or script == old_inp or re.fullmatch(r"plams\.\d+", folder_name) is not None
+    return WorkdirLayout(
+        logfile=logfile,
+        csv=CSV_NAME if CSV_NAME in top_files else None,
+        input=script,
+        era="plams.PID" if old else "plams_workdir",
+    )
+
+
+def _tail(path: str, offset: int, inode: int) -> tuple[bytes, int, bool]:
+    """New complete lines of *path* since *offset* (whole file if it was replaced or shrank).
+
+    Returns (data, inode, restarted). A partly written last line is left for next time.
+    """
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        restarted = st.st_ino != inode or st.st_size < offset
+        start = 0 if restarted else offset
+        f.seek(start)
+        data = f.read()
+    return data, st.st_ino, restarted
+
+
+# ---------------------------------------------------------------------------------------- csv
+
+
+class CsvRow(NamedTuple):
+    """One row of job_logfile.csv, for the job at a path relative to the working folder."""
+
+    logged_at: str
+    job_name: str
+    status: str
+    ok: str
+    check: str
+    error: str
+    timeline: str
+    parent_name: str
+
+
+@dataclass(slots=True)
+class JobCsv:
+    """The rows of ``job_logfile.csv`` by job path relative to the working folder."""
+
+    root: str
+    rows: dict[str, CsvRow] = field(default_factory=dict)
+    unmatched: list[tuple[str, CsvRow]] = field(default_factory=list)  # absolute path, row
+    _roots: list[str] = field(default_factory=list)  # where the folder was, as recorded
+    _offset: int = 0
+    _inode: int = -1
+    _header: list[str] | None = None
+    _want: tuple[int, ...] = ()
+    _pick: Any = None
+    _max_col: int = 1 << 30
+    _path_col: int = -1
+
+    def read(self, path: str, known_rels: set[str]) -> set[str]:
+        """Parse what was appended to *path* since the last call; return the relative paths it names.
+
+        *known_rels* are the folders found on disk: they tell where the folder was when a
+        recorded absolute path does not start with the current location.
+        """
+        try:
+            data, self._inode, restarted = _tail(path, self._offset, self._inode)
+        except OSError:
+            data, restarted = b"", True
+        if restarted:
+            self.rows.clear()
+            self.unmatched.clear()
+            self._header = None
+            self._offset = 0
+        # A row may span lines (quoted error messages): parse up to the last newline outside
+        # quotes (an even number of quote characters before it); the rest waits for next time.
+        end = data.rfind(b"\n")
+        while end >= 0 and data.count(b'"', 0, end) % 2:
+            end = data.rfind(b"\n", 0, end)
+        end += 1
+        if end == 0:
+            return set()
+        self._offset += end
+        named: set[str] = set()
+        try:
+            for fields in csv.reader(io.StringIO(data[:end].decode("utf-8", "replace"), newline="")):
+                if self._header is None:
+                    self._header = fields
+                    cols = {name.strip(): i for i, name in enumerate(fields)}
+                    self._want = tuple(cols.get(k, -1) for k in _CSV_FIELDS)
+                    self._path_col = cols.get("job_path", -1)
+                    if min(self._want) >= 0:
+                        self._pick = operator.itemgetter(*self._want)
+                        self._max_col = max(self._want)
+                    else:
+                        self._max_col = 1 << 30  # a column is missing: take the slow path
+                elif len(fields) >= 7:
+                    named.add(self._add(fields, known_rels))
+        except csv.Error:
+            pass  # a malformed row (NUL byte...): keep what was read
+        named.discard("")
+        return named
+
+    def _add(self, fields: list[str], known_rels: set[str]) -> str:
+        n = len(fields)
+        if n > self._max_col:
+            vals = self._pick(fields)  # C speed for the usual, complete row
+        else:
+            vals = tuple(fields[i] if 0 <= i < n else "" for i in self._want)
+        row = CsvRow(vals[0], vals[1], vals[2].strip().lower(), *vals[3:])
+        abs_path = fields[self._path_col] if 0 <= self._path_col < n else ""
+        abs_path = abs_path.replace("\\", "/").rstrip("/")
+        root = self.root
+        if abs_path.startswith(root) and abs_path[len(root):len(root) + 1] == "/":
+            rel: str | None = abs_path[len(root) + 1:]  # the common case: the folder did not move
+        else:
+            rel = self._relative(abs_path, known_rels)
+        if rel is None:
+            self.unmatched.append((abs_path, row))
+            return ""
+        self.rows[rel] = row
+        return rel
+
+    def _relative(self, abs_path: str, known_rels: set[str]) -> str | None:
+        for root in (self.root, *self._roots):
+            if abs_path.startswith(root + "/"):
+                return abs_path[len(root) + 1:]
+        # Where was the folder? The longest tail of the recorded path that is a folder here.
+        parts = abs_path.split("/")
+        for k in range(1, len(parts)):
+            tail = "/".join(parts[k:])
+            if tail in known_rels:
+                self._roots.append("/".join(parts[:k]))
+                return tail
+        return None
+
+    def rematch(self, known_rels: set[str]) -> set[str]:
+        """Match rows whose job folder was not known when they were read (new folders appeared)."""
+        pending, self.unmatched = self.unmatched, []
+        named = set()
+        for abs_path, row in pending:
+            rel = self._relative(abs_path, known_rels)
+            if rel is None:
+                self.unmatched.append((abs_path, row))
+            else:
+                self.rows[rel] = row
+                named.add(rel)
+        return named
+
+
+_CSV_FIELDS = ("logged_at", "job_name", "job_status", "job_ok", "job_check", "job_get_errormsg", "job_timeline",
+               "job_parent_name")
+
+
+def parse_csv_timeline(timeline: str) -> list[tuple[str, str]]:
+    """``'2026-01-02 10:00:00 created -> ... successful'`` as [(time, status), ...]."""
+    out = []
+    for step in timeline.split(" -> "):
+        when, _, status = step.strip().rpartition(" ")
+        if status:
+            out.append((when, status.lower()))
+    return out
+
+
+# ------------------------------------------------------------------------------------ logfile
+
+# Each pattern starts with a literal, so the regex engine skips to candidates with a fast
+# substring search instead of trying every line: the log of 20,000 jobs has 200,000 lines.
+_STATUS_RE = re.compile(r"\] JOB ([^\n]+) ([A-Z]+)[ \t\r]*$", re.M)
+_OLD_STATUS_RE = re.compile(r"Job ([^\n]+?) (?:(started)|finished with status '(\w+)')[ \t\r]*$", re.M)
+_COPY_RE = re.compile(r"Job ([^\n]+?) previously run as ([^\n]+?), using old results", re.M)
+_RENAME_RE = re.compile(r"Renaming job ([^\n]+) to ([^\n]+?)[ \t\r]*$", re.M)
+_WORKDIR_RE = re.compile(r"PLAMS working folder: ([^\n]+?)[ \t\r]*$", re.M)
+_HISTORY_RE = re.compile(
+    r"^(?:\[([^\]\n]{0,32})\] )?(?:JOB (.+) ([A-Z]+)|Job (.+?) (?:(started)|finished with status '(\w+)'))[ \t\r]*$",
+    re.M,
+)
+
+
+@dataclass(slots=True)
+class JobLog:
+    """The text log: the last status per job full name (``parent/child`` for MultiJob children).
+
+    Full names do not include the ``jobs_in_directory`` folders: the index maps them to paths.
+    Only the last status is kept per name (a big log has several lines per job);
+    :meth:`history` reads every status of one name again when asked.
+    """
+
+    last_status: dict[str, str] = field(default_factory=dict)  # full name -> last status
+    copies: dict[str, str] = field(default_factory=dict)  # job name -> name of the job it copied
+    renames: dict[str, str] = field(default_factory=dict)  # new full name -> old full name
+    recorded_workdirs: list[str] = field(default_factory=list)
+    _offset: int = 0
+    _inode: int = -1
+
+    def read(self, path: str) -> set[str]:
+        """Parse what was appended to *path* since the last call; return the full names it mentions."""
+        try:
+            data, self._inode, restarted = _tail(path, self._offset, self._inode)
+        except OSError:
+            data, restarted = b"", True
+        if restarted:
+            self.last_status.clear()
+            self.copies.clear()
+            self.renames.clear()
+            self.recorded_workdirs.clear()
+            self._offset = 0
+        end = data.rfind(b"\n") + 1
+        self._offset += end
+        return self.parse(data[:end].decode("utf-8", "replace"))
+
+    def parse(self, text: str) -> set[str]:
+        """Add the lines of *text*; return the full names they mention."""
+        last = self.last_status
+        known = KNOWN_STATUSES
+        named: set[str] = set()
+        for name, ostarted, ostatus in _OLD_STATUS_RE.findall(text):  # pre-2018 logs
+            status = "started" if ostarted else ostatus.lower()
+            if status in known:
+                last[name] = status
+                named.add(name)
+        found = _STATUS_RE.findall(text)
+        upper = _UPPER_STATUSES
+        last.update({name: upper[status] for name, status in found if status in upper})
+        named.update(name for name, _ in found)
+        for name, prev in _COPY_RE.findall(text):
+            self.copies[name] = prev
+            named.add(name)
+        for old, new in _RENAME_RE.findall(text):
+            self.renames[new] = old
+        self.recorded_workdirs += _WORKDIR_RE.findall(text)
+        return named
+
+    @staticmethod
+    def history(text: str, name: str) -> list[tuple[str, str]]:
+        """Every (time, status) logged in *text* for the job with full name *name*."""
+        out = []
+        for time, lname, status, oname, ostarted, ostatus in _HISTORY_RE.findall(text):
+            if lname == name and status.lower() in KNOWN_STATUSES:
+                out.append((time, status.lower()))
+            elif oname == name:
+                out.append((time, "started" if ostarted else ostatus.lower()))
+        return out

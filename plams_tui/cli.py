@@ -1,0 +1,169 @@
+"""The ``plams-tui`` command: headless subcommands and the entry to the app.
+
+One function per subcommand. ``ls`` and ``show`` only read the working folder through
+:mod:`plams_core.index`; they import neither textual nor the app, so they start fast and
+work without a terminal. Errors a user can act on are printed as one line,
+``plams-tui: error: ...``, with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["main", "build_parser"]
+
+PROG = "plams-tui"
+_HASHING = ("input", "runscript", "input+runscript", "none")
+_STATUSES = ("created", "started", "registered", "running", "finished", "crashed", "failed", "successful",
+             "copied", "preview", "deleted", "unknown", "interrupted")
+
+
+class UsageError(Exception):
+    """A bad argument value, reported in one line."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``plams-tui`` (subcommands set ``func``)."""
+    parser = argparse.ArgumentParser(prog=PROG, description="Browse, watch and restart PLAMS working folders.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ls = sub.add_parser("ls", help="list the jobs of a working folder", description="List the jobs of a PLAMS "
+                        "working folder without unpickling or running anything from it.")
+    ls.add_argument("workdir", metavar="WORKDIR")
+    ls.add_argument("--json", action="store_true", help="print a JSON array, one object per job")
+    ls.add_argument("--status", metavar="S,...", help="only jobs with one of these statuses "
+                    "(also 'unknown' and 'interrupted')")
+    _add_common(ls)
+    ls.set_defaults(func=cmd_ls)
+
+    show = sub.add_parser("show", help="show one job in full", description="Show one job of a working folder: "
+                          "files, timeline, .dill state and settings.")
+    show.add_argument("workdir", metavar="WORKDIR")
+    show.add_argument("job", metavar="JOBPATH", help="the job folder, relative to WORKDIR (e.g. parent/child)")
+    show.add_argument("--json", action="store_true", help="print a JSON object")
+    _add_common(show)
+    show.set_defaults(func=cmd_show)
+    from plams_tui import demo_cmd
+
+    demo_cmd.add_parser(sub)
+    # `plams-tui WORKDIR` (the interactive app) comes with the app; until then it prints help.
+    return parser
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hashing", default="input", metavar="MODE",
+                   help="how job hashes are computed from the files: " + ", ".join(_HASHING) + " (default: input)")
+    p.add_argument("--no-cache", action="store_true", help="do not use the summary cache in ~/.cache/plams-tui")
+
+
+def _scan(args: argparse.Namespace) -> Any:
+    from plams_core.index import scan_workdir
+
+    if args.hashing not in _HASHING:
+        raise UsageError(f"--hashing: unknown mode {args.hashing!r} (use one of {', '.join(_HASHING)})")
+    return scan_workdir(args.workdir, hashing=None if args.hashing == "none" else args.hashing,
+                        cache=not args.no_cache)
+
+
+def _write(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:  # a C locale: write UTF-8 bytes rather than fail on a job name
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
+    sys.stdout.flush()
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n"
+
+
+def _status_text(rec: Any) -> str:
+    return f"{rec.status} (interrupted)" if rec.interrupted else rec.status
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    """``plams-tui ls``: every job of the working folder, as a table or JSON."""
+    wanted: set[str] | None = None
+    if args.status:
+        wanted = {s.strip().lower() for s in args.status.split(",") if s.strip()}
+        bad = sorted(wanted - set(_STATUSES))
+        if bad:
+            raise UsageError(f"--status: unknown status {', '.join(bad)} (use {', '.join(_STATUSES)})")
+    index = _scan(args)
+    records = [r for r in index if wanted is None or r.status in wanted or (r.interrupted and "interrupted" in wanted)]
+    if args.json:
+        # one object per line; without indent json uses its C encoder (20,000 jobs)
+        dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+        body = ",\n".join(dumps(r.to_dict()) for r in records)
+        _write("[\n" + body + "\n]\n" if body else "[]\n")
+        return 0
+    rows = [("PATH", "STATUS", "HASH", "CLASS", "DILL")]
+    for r in records:
+        dill = r.dill if r.dill_reason is None or r.dill == "ok" else f"{r.dill}: {r.dill_reason}"
+        rows.append((r.path + ("/" if r.kind == "multi" else ""), _status_text(r), (r.hash or "-")[:12],
+                     r.class_name or "-", dill))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4] for row in rows]
+    _write("\n".join(line.rstrip() for line in lines) + "\n")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """``plams-tui show``: one job in full."""
+    index = _scan(args)
+    if index.get(args.job) is None:
+        raise UsageError(f"{args.job}: no such job in {index.root}")
+    data = index.detail(args.job).to_dict()
+    if args.json:
+        _write(_json(data))
+        return 0
+    out = []
+    for key in ("name", "path", "parent", "kind", "class", "class_module", "status", "status_source", "interrupted",
+                "hash", "copied_from", "dill", "dill_reason", "recorded_path", "error", "log_name", "pids"):
+        if data.get(key) not in (None, [], ""):
+            out.append(f"{key + ':':15}{data[key]}")
+    out.append(f"{'settings:':15}" + ", ".join(f"{k}={v!r}" for k, v in data["settings"].items()))
+    if data["children"]:
+        out.append("children:")
+        out += [f"  {c}" for c in data["children"]]
+    if data["timeline"]:
+        out.append(f"timeline ({data['timeline_source']}):")
+        out += [f"  {e['time']:32} {e['status']}" for e in data["timeline"]]
+    out.append("files:")
+    for f in data["files"]:
+        size = "dir" if f["is_dir"] else str(f["size"])
+        links = f"  ({f['nlink']} links)" if f["nlink"] > 1 and not f["is_dir"] else ""
+        out.append(f"  {size:>10}  {f['name']}{links}")
+    _write("\n".join(out) + "\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``plams-tui`` with *argv* (default: the command line); return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    from plams_core.errors import PlamsError
+
+    try:
+        return int(func(args))
+    except (PlamsError, UsageError) as exc:
+        message = " ".join(str(exc).split())  # one line, whatever the message holds
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `plams-tui ls | head`
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,376 @@
+"""read_dill: real job pickles read ok, hostile ones are unsafe and never run, broken ones corrupt.
+
+Hostile payloads come from tests/fixtures/hostile/: ``payloads.py`` builds them opcode by
+opcode, ``dill_payloads.py`` (a script, run in a scratch folder) writes those that need
+dill's by-value classes. Each live payload is first proven live: loaded with ``dill.loads``
+in a subprocess it creates ``CANARY``. Then ``read_dill`` must call it unsafe, in this
+process, without the canary appearing and without importing anything.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import pickle
+import random
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from peers import peer_python, run_script
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from fixtures.hostile import payloads  # noqa: E402
+from plams_core.dillreader import DillInfo, read_dill, read_dill_bytes  # noqa: E402
+
+TESTS = Path(__file__).resolve().parents[1]
+ZOO = TESTS / "fixtures" / "zoo.py"
+DILL_PAYLOADS = TESTS / "fixtures" / "hostile" / "dill_payloads.py"
+CANARY = payloads.CANARY
+
+# What dill_payloads.py writes (kept here: importing that script would run its class bodies).
+DILL_PAYLOAD_NAMES = (
+    "byvalue_setstate_job",
+    "byvalue_reduce_to_system",
+    "byvalue_function_called",
+    "byvalue_init_subclass",
+    "byvalue_set_name",
+    "byvalue_del",
+    "byvalue_new",
+    "byvalue_setitem",
+    "byvalue_hash_key",
+    "byvalue_getattr",
+    "byvalue_metaclass",
+)
+LIVE_NAMES = (*payloads.LIVE, *DILL_PAYLOAD_NAMES)
+
+LOADER = textwrap.dedent(
+    """
+    import sys, dill
+    try:
+        dill.loads(open(sys.argv[1], "rb").read())
+    except BaseException as exc:
+        print(type(exc).__name__, exc)
+    """
+)
+
+
+class FakeJob:
+    """A job class from a user module (``myjobs.py`` beside the script): stored by reference."""
+
+    def __init__(self, name: str, settings: dict[str, Any]) -> None:
+        self.name = name
+        self.status = "successful"
+        self.path = "/somewhere/" + name
+        self.settings = settings
+
+
+# --------------------------------------------------------------------------------------
+# Real pickles
+# --------------------------------------------------------------------------------------
+
+
+def run_zoo(python: str, impl: str, parent: Path) -> tuple[Path, dict[str, Any]]:
+    truth = parent / "truth.json"
+    proc = run_script(python, ZOO, cwd=parent, env={"PLAMS_IMPL": impl}, args=[str(parent), "wd", str(truth)])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(truth.read_text())
+    return Path(data["workdir"]), data
+
+
+ZOO_SOURCES = [
+    pytest.param("2024.107", marks=pytest.mark.plams2024),
+    "2026.104",
+    "plams_core",
+]
+
+
+@pytest.fixture(scope="module", params=ZOO_SOURCES)
+def zoo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, dict]:
+    """A working folder left by zoo.py: real PLAMS 2024.107 or 2026.104, or plams_core."""
+    source = request.param
+    parent = tmp_path_factory.mktemp(f"zoo-{source}")
+    if source == "plams_core":
+        workdir, truth = run_zoo(sys.executable, "plams_core", parent)
+    else:
+        workdir, truth = run_zoo(peer_python(source), "scm.plams", parent)
+    return source, workdir, truth
+
+
+def dill_of(workdir: Path, job: dict[str, Any]) -> Path:
+    return workdir / job["path"] / (job["name"] + ".dill")
+
+
+def test_real_pickles_read_ok_and_match_the_job_manager(zoo: tuple[str, Path, dict]) -> None:
+    source, workdir, truth = zoo
+    seen = 0
+    for job in truth["jobs"]:
+        path = dill_of(workdir, job)
+        if not path.exists():
+            continue
+        seen += 1
+        info = read_dill(path)
+        assert info.verdict == "ok", (path, info.reason)
+        assert info.reason is None
+        assert (info.class_name, info.name, info.status) == (job["class"], job["name"], job["status"]), path
+        children = tuple(j["name"] for j in truth["jobs"] if j["parent"] == job["path"])
+        assert info.children == children, path
+        assert info.path is not None and Path(info.path) == workdir / job["path"]
+        assert info.size == path.stat().st_size and info.inode == path.stat().st_ino
+        assert info.mtime_ns == path.stat().st_mtime_ns
+        assert info.settings["pickle"] is True
+        if source == "2024.107":
+            assert info.status_log == ()
+        else:
+            assert info.status_log[0][1] == "created" and info.status_log[-1][1] == job["status"]
+    assert seen >= 12  # every job that PLAMS pickles in the zoo, MultiJobs included
+
+
+def test_by_value_script_class_and_module_class(zoo: tuple[str, Path, dict]) -> None:
+    _, workdir, _ = zoo
+    script_class = read_dill(workdir / "opt" / "opt.dill")
+    assert (script_class.class_name, script_class.class_module, script_class.by_value) == ("ShJob", "__main__", True)
+    multi = read_dill(workdir / "nested" / "nested.dill")
+    assert multi.class_name == "MultiJob" and not multi.by_value
+    assert multi.class_module in ("scm.plams.core.basejob", "plams_core.basejob")
+    assert multi.children == ("first", "inner")
+
+
+def test_settings_subset_is_plain_data(zoo: tuple[str, Path, dict]) -> None:
+    _, workdir, _ = zoo
+    assert dict(read_dill(workdir / "kept" / "kept.dill").settings) == {
+        "keep": ["$JN.out"], "save": "all", "pickle": True, "link_files": True,
+    }
+    assert read_dill(workdir / "trimmed" / "trimmed.dill").settings["save"] == ["-", "$JN.err", "$JN.run"]
+    assert read_dill(workdir / "saved" / "saved.dill").settings["save"] == "none"
+    assert read_dill(workdir / "dup" / "dup.dill").status == "copied"
+
+
+def test_status_log_timestamps_equal_what_plams_loads(zoo: tuple[str, Path, dict]) -> None:
+    source, workdir, _ = zoo
+    if source == "2024.107":
+        pytest.skip("PLAMS 2024 has no status log")
+    path = workdir / "opt" / "opt.dill"
+    python = sys.executable if source == "plams_core" else peer_python(source)
+    script = (
+        "import sys, json, dill\n"
+        "job = dill.load(open(sys.argv[1], 'rb'))\n"
+        "print(json.dumps([[t.isoformat(), str(s)] for t, s in job._status_log]))\n"
+    )
+    proc = subprocess.run([python, "-c", script, str(path)], capture_output=True, text=True, cwd=workdir.parent)
+    assert proc.returncode == 0, proc.stderr
+    expected = tuple(tuple(entry) for entry in json.loads(proc.stdout))
+    assert read_dill(path).status_log == expected
+
+
+def test_read_dill_bytes_agrees_with_read_dill(zoo: tuple[str, Path, dict]) -> None:
+    _, workdir, _ = zoo
+    path = workdir / "nested" / "inner" / "inner.dill"
+    from_file, from_bytes = read_dill(path), read_dill_bytes(path.read_bytes())
+    assert from_bytes == DillInfo(**{**_fields(from_file), "mtime_ns": 0, "inode": 0})
+
+
+def _fields(info: DillInfo) -> dict[str, Any]:
+    return {name: getattr(info, name) for name in DillInfo.__slots__}
+
+
+def test_module_class_is_ok_and_a_by_value_method_calling_os_system_is_not_load_time(tmp_path: Path) -> None:
+    """A false positive to avoid: os.system inside get_input only runs when the job runs."""
+    script = tmp_path / "script.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os, sys, dill
+            from scm.plams import SingleJob
+
+            class SysJob(SingleJob):
+                def __init__(self, **kwargs):
+                    super().__init__(**kwargs)
+                    self.extra = {"when": "later"}
+
+                def get_input(self):
+                    os.system("touch CANARY")
+                    return ""
+
+                def get_runscript(self):
+                    return "true\\n"
+
+            job = SysJob(name="sysjob")
+            job.settings.keep = ["$JN.out"]
+            with open(sys.argv[1], "wb") as f:
+                dill.dump(job, f)
+            """
+        )
+    )
+    out = tmp_path / "sysjob.dill"
+    proc = run_script(sys.executable, script, cwd=tmp_path, args=[str(out)])
+    assert proc.returncode == 0, proc.stderr
+    info = read_dill(out)
+    assert info.verdict == "ok", info.reason
+    assert (info.class_name, info.class_module, info.by_value, info.name) == ("SysJob", "__main__", True, "sysjob")
+    assert info.status == "created" and info.settings["keep"] == ["$JN.out"]
+    # Loading it for real runs nothing either.
+    run_dir = tmp_path / "load"
+    run_dir.mkdir()
+    loaded = subprocess.run([sys.executable, "-c", LOADER, str(out)], cwd=run_dir, capture_output=True, text=True)
+    assert loaded.stdout == "" and not (run_dir / CANARY).exists()
+
+    user_module = read_dill_bytes(pickle.dumps(FakeJob("mine", {"keep": "all"}), protocol=4))
+    assert user_module.verdict == "ok", user_module.reason
+    assert (user_module.class_name, user_module.class_module, user_module.by_value) == (
+        "FakeJob", FakeJob.__module__, False,
+    )
+    assert (user_module.name, user_module.status, dict(user_module.settings)) == ("mine", "successful", {"keep": "all"})
+
+
+# --------------------------------------------------------------------------------------
+# Hostile pickles
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Every live payload by name: opcode-built ones and those dill_payloads.py writes."""
+    scratch = tmp_path_factory.mktemp("dill-payloads")
+    out = scratch / "out"
+    out.mkdir()
+    proc = run_script(sys.executable, DILL_PAYLOADS, cwd=scratch, args=[str(out)])
+    assert proc.returncode == 0, proc.stderr
+    written = {p.stem: p.read_bytes() for p in out.glob("*.dill")}
+    assert sorted(written) == sorted(DILL_PAYLOAD_NAMES)
+    return {**payloads.LIVE, **written}
+
+
+def wait_for(path: Path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists():
+            return True
+        time.sleep(0.05)
+    return path.exists()
+
+
+@pytest.mark.parametrize("name", LIVE_NAMES)
+def test_payload_is_live_when_really_loaded(name: str, hostile: dict[str, bytes], tmp_path: Path) -> None:
+    """Guards the test below: dill.loads in a subprocess does create the canary."""
+    pickled = tmp_path / f"{name}.dill"
+    pickled.write_bytes(hostile[name])
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    proc = subprocess.run([sys.executable, "-c", LOADER, str(pickled)], cwd=run_dir, capture_output=True,
+                          text=True, timeout=120)
+    assert wait_for(run_dir / CANARY, 10), f"payload {name} did not fire: {proc.stdout}{proc.stderr}"
+
+
+@pytest.mark.parametrize("name", LIVE_NAMES)
+def test_hostile_pickle_is_unsafe_and_never_runs(
+    name: str, hostile: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    pickled = tmp_path / "job.dill"
+    pickled.write_bytes(hostile[name])
+    modules_before = set(sys.modules)
+    info = read_dill(pickled)
+    gc.collect()
+    assert info.verdict == "unsafe", (name, info)
+    assert info.reason and "\n" not in info.reason
+    assert (info.class_name, info.name, info.children) == (None, None, ())
+    assert set(sys.modules) - modules_before == set()  # nothing named in the pickle was imported
+    time.sleep(0.05)
+    assert not (tmp_path / CANARY).exists()
+
+
+@pytest.mark.parametrize("name", list(payloads.REFUSED))
+def test_refused_constructs_are_unsafe(name: str) -> None:
+    modules_before = set(sys.modules)
+    info = read_dill_bytes(payloads.REFUSED[name])
+    assert info.verdict == "unsafe", (name, info)
+    assert set(sys.modules) - modules_before == set()
+
+
+def test_reasons_name_what_would_run() -> None:
+    assert read_dill_bytes(payloads.LIVE["os_system"]).reason == "calls os.system at load time"
+    assert "_eval_repr" in (read_dill_bytes(payloads.LIVE["dill_eval_repr"]).reason or "")
+    assert "os.system" in (read_dill_bytes(payloads.LIVE["dotted_global_scm_plams"]).reason or "")
+    assert "persistent" in (read_dill_bytes(payloads.REFUSED["persid"]).reason or "")
+
+
+# --------------------------------------------------------------------------------------
+# Broken files, caps, missing files
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(payloads.CORRUPT))
+def test_not_a_job_pickle_is_corrupt(name: str) -> None:
+    info = read_dill_bytes(payloads.CORRUPT[name])
+    assert info.verdict == "corrupt", (name, info)
+    assert info.reason
+
+
+@pytest.fixture(scope="module")
+def real_dill(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real PLAMS 2026 job pickle (a by-value ShJob)."""
+    workdir, _ = run_zoo(peer_python("2026.104"), "scm.plams", tmp_path_factory.mktemp("one"))
+    return workdir / "opt" / "opt.dill"
+
+
+def test_truncated_and_garbage_files_are_corrupt(real_dill: Path, tmp_path: Path) -> None:
+    data = real_dill.read_bytes()
+    half = tmp_path / "half.dill"
+    half.write_bytes(data[: len(data) // 2])
+    assert read_dill(half).verdict == "corrupt"
+    for cut in range(1, len(data) - 1, 97):  # no prefix of a good pickle is taken for a job
+        assert read_dill_bytes(data[:cut]).verdict == "corrupt", cut
+    garbage = tmp_path / "garbage.dill"
+    garbage.write_bytes(random.Random(7).randbytes(4096))
+    assert read_dill(garbage).verdict == "corrupt"
+    empty = tmp_path / "empty.dill"
+    empty.write_bytes(b"")
+    assert read_dill(empty) == DillInfo("corrupt", "empty file", None, None, False, None, None, (), None, {}, (), 0,
+                                        empty.stat().st_mtime_ns, empty.stat().st_ino)
+    number = tmp_path / "int.dill"
+    number.write_bytes(pickle.dumps(42))
+    assert read_dill(number).verdict == "corrupt"
+
+
+def test_missing_file_directory_and_size_cap(real_dill: Path, tmp_path: Path) -> None:
+    missing = read_dill(tmp_path / "nothing" / "x.dill")
+    assert (missing.verdict, missing.reason, missing.size, missing.mtime_ns, missing.inode) == (
+        "missing", None, 0, 0, 0,
+    )
+    assert read_dill(tmp_path).verdict == "corrupt"
+    capped = read_dill(real_dill, max_bytes=1000)
+    assert capped.verdict == "unsafe" and "larger than" in (capped.reason or "")
+    assert capped.size == real_dill.stat().st_size
+    assert read_dill(real_dill, max_bytes=real_dill.stat().st_size).verdict == "ok"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_file_is_corrupt(real_dill: Path, tmp_path: Path) -> None:
+    locked = tmp_path / "locked.dill"
+    locked.write_bytes(real_dill.read_bytes())
+    locked.chmod(0)
+    info = read_dill(locked)
+    assert info.verdict == "corrupt" and "cannot open" in (info.reason or "")
+
+
+def test_nesting_deeper_than_max_depth_is_unsafe() -> None:
+    nested: Any = "$JN.out"
+    for _ in range(60):
+        nested = [nested]
+    data = pickle.dumps(FakeJob("deep", {"keep": nested}), protocol=4)
+    assert read_dill_bytes(data).verdict == "ok"
+    deep = read_dill_bytes(data, max_depth=20)
+    assert deep.verdict == "unsafe" and "deeper than 20" in (deep.reason or "")
+
+
+def test_reading_writes_nothing(real_dill: Path) -> None:
+    folder = real_dill.parent
+    before = {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir()}
+    read_dill(real_dill)
+    assert {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir()} == before
