@@ -28,6 +28,17 @@ def backup_path(path: str | os.PathLike[str]) -> Path:
     return p.with_name(stem + ".prev.dill")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates 0600 files; PLAMS's open(..., "wb") gives 0666 minus the umask. Read once,
+# at import, because os.umask can only be read by setting it (not thread-safe later).
+_NEW_FILE_MODE = 0o666 & ~_umask()
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -50,6 +61,8 @@ def write_pickle_atomically(obj: Any, path: str | os.PathLike[str], protocol: in
     folder = target.parent
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
+        # The pickle gets the mode a plainly created file would get (or the old pickle's mode).
+        os.fchmod(fd, (os.stat(target).st_mode & 0o7777) if target.exists() else _NEW_FILE_MODE)
         with os.fdopen(fd, "wb") as f:
             dill.dump(obj, f, protocol)  # -1 means the highest protocol, like PLAMS's default
             f.flush()

@@ -34,6 +34,17 @@ def folder_files(workdir: Path) -> dict[str, list[str]]:
     return out
 
 
+def file_modes(workdir: Path, skip: frozenset[str] = frozenset()) -> dict[str, tuple[str, int]]:
+    """Permission bits and hard-link count of every file in a job folder (rerun prevention links files)."""
+    out: dict[str, tuple[str, int]] = {}
+    for f in sorted(workdir.rglob("*")):
+        rel = f.relative_to(workdir)
+        if f.is_file() and len(rel.parts) > 1 and rel.parts[0] not in skip:
+            st = f.stat()
+            out[rel.as_posix()] = (oct(st.st_mode & 0o7777), st.st_nlink)
+    return out
+
+
 @pytest.fixture(scope="module")
 def ours(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     return run_zoo(sys.executable, "plams_core", tmp_path_factory.mktemp("ours"), "zoo")
@@ -45,6 +56,7 @@ def test_same_folder_as_plams_2024(ours: tuple[dict, Path], tmp_path: Path) -> N
     data, workdir = ours
     assert job_view(data) == job_view(ref)
     assert folder_files(workdir) == folder_files(ref_dir)
+    assert file_modes(workdir) == file_modes(ref_dir)
     assert (workdir / "logfile").is_file() and (ref_dir / "logfile").is_file()
     assert (workdir / "job_logfile.csv").is_file()  # PLAMS 2025+ writes it too
 
@@ -56,6 +68,8 @@ def test_plams_2026_differs_only_by_its_cleaning_bug(ours: tuple[dict, Path], tm
     mine, theirs = folder_files(workdir), folder_files(ref_dir)
     differing = {k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k)}
     assert differing == {"kept", "trimmed"}
+    same = frozenset(differing)
+    assert file_modes(workdir, same) == file_modes(ref_dir, same)
     # keep=['$JN.out']: the documented behaviour keeps the output, 2026 deletes it too.
     assert mine["kept"] == ["kept.dill", "kept.out"] and theirs["kept"] == ["kept.dill"]
     # save=['-', '$JN.err', '$JN.run']: documented deletes the two, 2026 deletes nothing.
