@@ -41,3 +41,9 @@ def plams_env(tmp_path: Path) -> Iterator[JobManager]:
     for key in [k for k in dict.keys(config) if k not in saved]:
         del config[key]
     config.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes the index cache into the real ~/.cache (nor, ever, into a working folder)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
