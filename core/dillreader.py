@@ -18,6 +18,13 @@ checks the policy below and raises the moment the pickle asks for something that
 code at load time; otherwise it records what it was given. The recorded object graph is
 then walked iteratively for the job's fields.
 
+One fast path: PLAMS's and plams_core's ``Settings`` classes (``*Settings`` in
+``scm.plams.core.settings`` and ``plams_core.settings``) are stubs that are real ``dict``
+subclasses without ``__dict__`` (:class:`_SettingsDict`): NEWOBJ and SETITEMS on them run
+C code only (``dict.__new__``, ``dict.__setitem__``), no callback but a stub key's
+``__hash__``; BUILD/APPENDS/ADDITEMS on them fail as corrupt. Everything else is a stub.
+The status log's times are only formatted when asked for (``timeline=True``).
+
 Policy (what counts as load-time execution)
 -------------------------------------------
 * **Globals** (GLOBAL, STACK_GLOBAL, INST, OBJ, and EXT through ``find_class``): a module
@@ -40,7 +47,8 @@ Policy (what counts as load-time execution)
   reconstruction); ``copyreg`` reconstructors (checked like NEWOBJ); enum values of PLAMS's
   and plams_core's enum modules; ``Settings(dict)`` of PLAMS and plams_core. Anything else
   called (``os.system``, ``subprocess.*``, ``eval``/``exec``/``compile``/``__import__``/
-  ``open``, ``dill._dill._eval_repr``, ``_create_filehandle``, ``_get_attr``, a by-value
+  ``open``, ``dill._dill._eval_repr`` (except of the exact reprs dill writes for ``range``,
+  ``Ellipsis`` and ``NotImplemented``), ``_create_filehandle``, ``_get_attr``, a by-value
   function, a user class) is unsafe.
 * **Instances** (NEWOBJ, NEWOBJ_EX, INST/OBJ without arguments, copyreg reconstructors)
   and their BUILD/SETITEMS/APPENDS/ADDITEMS: classes from the standard library, dill or
@@ -64,9 +72,11 @@ Policy (what counts as load-time execution)
 Known scanners get this wrong both ways: picklescan does not flag ``dill._dill._eval_repr``,
 and fickling reports every by-value dill job as malicious. Known limits: an import of a
 third-party module named in the pickle runs that module's top-level code in a real load;
-we only refuse modules that are known to act on import. A memo index that is huge but
-legal (``LONG_BINPUT 2**31``) makes the C unpickler allocate a big table (a memory DoS, not
-code execution); the reader survives it as corrupt when allocation fails.
+we only refuse modules that are known to act on import. A huge memo index (``LONG_BINPUT``
+or ``PUT`` near ``2**28``) makes the C unpickler allocate and clear a table of GiBs for
+seconds, here as in ``dill.load``: a memory/time DoS, not code execution (over ``2**30``
+the allocation fails at once and the file reads as corrupt). *max_depth* bounds what the
+reader follows after loading (setting values); the C unpickler itself never recurses.
 """
 
 from __future__ import annotations
@@ -75,6 +85,7 @@ import builtins
 import io
 import os
 import pickle
+import re
 import stat
 import struct
 import sys
@@ -359,6 +370,8 @@ def _make(cls: type[_Obj], args: tuple[Any, ...] = ()) -> Any:
 
 def _describe(obj: Any) -> str:
     cls = type(obj)
+    if isinstance(obj, _SettingsDict):
+        return f"a {cls._label} object"
     if isinstance(obj, _Obj):
         return cls._kind if cls._kind != "instance" else f"a {cls._label} object"
     if isinstance(obj, _StubType):
@@ -496,6 +509,8 @@ def _new_global(raw_module: str, name: str) -> Any:
             on_call = _call_settings
         else:
             on_call = _call_refused
+    if on_call is _call_settings:
+        return _settings_class(label, module, name)
     if strict:
         allowed = _STRICT_INSTANCE_OPS.get(key, frozenset())
         unsafe = {op: f"creates a {label} object at load time (not in the safe-data allowlist)"
@@ -511,6 +526,37 @@ def _new_global(raw_module: str, name: str) -> Any:
         _label=label, _module=module, _qualname=name, _name=name.rpartition(".")[2], _global=True, _deny=deny,
         _strict=strict,
     )
+
+
+class _SettingsDict(dict, metaclass=_StubType):  # type: ignore[misc]
+    """Instances of PLAMS's and plams_core's ``Settings`` classes: a real dict, filled in C.
+
+    A Settings pickle is ``NEWOBJ`` (or ``Settings(dict)``) plus ``SETITEMS``; stubs cost
+    two Python calls per item and instance. Here NEWOBJ runs ``dict.__new__`` and SETITEMS
+    ``dict.__setitem__``, both C, so no code runs but the ``__hash__`` of a stub key (which
+    checks its class as for any dict key). Safe by construction: ``__slots__ = ()`` leaves
+    instances without a ``__dict__``, so nothing the pickle stores can shadow
+    ``__setitem__`` or supply a ``__setstate__``; BUILD, APPENDS and ADDITEMS fail in C
+    (corrupt: a real Settings pickle never has them). The class object itself is a stub
+    (the ``_StubType`` metaclass and its attributes) for every check that sees it.
+    """
+
+    __slots__ = ()
+    _label = "Settings"
+    _module: str | None = None
+    _qualname: str | None = None
+    _name: str | None = None
+    _global = True
+    _strict = False
+    _byvalue = False
+    _hooks: frozenset[str] = frozenset()
+    _deny: Mapping[str, tuple[type[Exception], str]] = {}
+    _kind = "instance"
+
+
+def _settings_class(label: str, module: str, name: str) -> type[_SettingsDict]:
+    return _meta(_call_settings)(name, (_SettingsDict,), {  # type: ignore[return-value]
+        "__slots__": (), "_label": label, "_module": module, "_qualname": name, "_name": name})
 
 
 def _persistent_load(pid: Any) -> NoReturn:
@@ -541,7 +587,7 @@ def _check_plain(label: str, args: Iterable[Any]) -> None:
     for arg in args:
         if arg.__class__ in _PLAIN_TYPES:
             continue
-        if isinstance(arg, _StubType) or (isinstance(arg, _Obj) and not type(arg)._byvalue):
+        if isinstance(arg, (_StubType, _SettingsDict)) or (isinstance(arg, _Obj) and not type(arg)._byvalue):
             continue
         _unsafe(f"passes {_describe(arg)} to {label}, which would run its code")
 
@@ -572,10 +618,17 @@ def _call_enum(cls: _StubType, *args: Any) -> Any:
 def _call_settings(cls: _StubType, *args: Any) -> Any:
     if len(args) > 1 or (args and type(args[0]) is not dict):
         _unsafe(f"calls {cls._label} with unusual arguments at load time")
-    obj = _make(cls, args)  # type: ignore[arg-type]
+    obj = dict.__new__(cls)  # type: ignore[call-overload]
     if args:
-        obj.items = list(args[0].items())
+        dict.update(obj, args[0])  # keys were hashed (checked) when the argument dict was built
     return obj
+
+
+def _instance(cls: type[_Obj], args: tuple[Any, ...]) -> Any:
+    """An instance of *cls* (checked by :func:`_check_instance`) as NEWOBJ would make it."""
+    if issubclass(cls, _SettingsDict):
+        return dict.__new__(cls)  # dict.__new__ ignores NEWOBJ's arguments too
+    return _make(cls, args)
 
 
 def _call_real(constructor: Callable[..., Any]) -> Callable[..., Any]:
@@ -641,7 +694,8 @@ def _call_slice(cls: _StubType, *args: Any) -> Any:
 
 def _call_descriptor(cls: _StubType, *args: Any) -> Any:
     for arg in args:
-        if not (arg is None or isinstance(arg, (str, _Func)) or (isinstance(arg, _Obj) and not type(arg)._byvalue)):
+        if not (arg is None or isinstance(arg, (str, _Func, _StubType, _SettingsDict))
+                or (isinstance(arg, _Obj) and not type(arg)._byvalue)):
             _unsafe(f"wraps {_describe(arg)} in {cls._label}")
     return _make(_Descriptor, args)
 
@@ -692,6 +746,14 @@ def _call_reconstructor(cls: _StubType, *args: Any) -> Any:
     # Harmless for C builtins as long as iterating *state* runs nothing: a real container.
     if not (isinstance(base, _StubType) and (base._module, base._qualname) in _SAFE_BASES):
         _unsafe(f"runs {_describe(base)}.__init__ through copyreg._reconstructor at load time")
+    if issubclass(new_cls, _SettingsDict):  # protocol 0/1 Settings: dict.__init__(obj, state) in C
+        if base._qualname != "dict" or type(state) not in (dict, list, tuple):
+            _corrupt(f"copyreg._reconstructor of {new_cls._label} from {base._label}")
+        if type(state) is not dict and not all(type(p) in (tuple, list) and len(p) == 2 for p in state):
+            _unsafe("passes items to builtins.dict whose iteration would run code")
+        obj = dict.__new__(new_cls)
+        dict.update(obj, state)  # hashing stub keys checks their classes
+        return obj
     obj = _make(new_cls, (state,))
     if type(state) is dict:
         obj.items = list(state.items())
@@ -707,13 +769,13 @@ def _call_reconstructor(cls: _StubType, *args: Any) -> Any:
 def _call_newobj(cls: _StubType, *args: Any) -> Any:
     if not args:
         _corrupt("copyreg.__newobj__ without a class")
-    return _make(_check_instance(args[0], "copyreg.__newobj__"), args[1:])
+    return _instance(_check_instance(args[0], "copyreg.__newobj__"), args[1:])
 
 
 def _call_newobj_ex(cls: _StubType, *args: Any) -> Any:
     if len(args) != 3 or type(args[1]) is not tuple or type(args[2]) is not dict:
         _corrupt("copyreg.__newobj_ex__ with the wrong arguments")
-    return _make(_check_instance(args[0], "copyreg.__newobj_ex__"), args[1])
+    return _instance(_check_instance(args[0], "copyreg.__newobj_ex__"), args[1])
 
 
 def _call_create_type(cls: _StubType, *args: Any) -> Any:
@@ -811,8 +873,25 @@ def _call_load_type(cls: _StubType, *args: Any) -> Any:
     if len(args) != 1 or type(args[0]) is not str or not args[0].isidentifier():
         _corrupt("dill._dill._load_type of a bad name")
     name = args[0]
+    if name in _LOAD_TYPE_ALIASES:
+        return _find_class(*_LOAD_TYPE_ALIASES[name])
     module = "builtins" if name in _BUILTIN_TYPE_NAMES else "types"
     return _find_class(module, name)
+
+
+_LOAD_TYPE_ALIASES = {"PartialType": ("functools", "partial")}
+
+
+def _call_eval_repr(cls: _StubType, *args: Any) -> Any:
+    # dill pickles range, Ellipsis and NotImplemented as eval(repr(obj)); nothing else is allowed
+    if len(args) == 1 and type(args[0]) is str and _SAFE_REPR.fullmatch(args[0]):
+        obj = _object_new(_Data)
+        obj.args = args
+        return obj
+    _unsafe("calls dill._dill._eval_repr at load time (evaluates a string)")
+
+
+_SAFE_REPR = re.compile(r"Ellipsis|NotImplemented|range\(-?\d{1,20}, -?\d{1,20}(?:, -?\d{1,20})?\)")
 
 
 _BUILTIN_TYPE_NAMES = frozenset(n for n, v in vars(builtins).items() if isinstance(v, type))
@@ -876,7 +955,7 @@ def _call_reconstruct(cls: _StubType, *args: Any) -> Any:
             or (target._global and not target._strict)):
         _unsafe(f"reconstructs an array of class {_describe(target)} at load time")
     _check_plain(cls._label, args[1:])
-    return _make(_check_instance(target, "numpy _reconstruct"), args[1:])
+    return _instance(_check_instance(target, "numpy _reconstruct"), args[1:])
 
 
 def _call_create_array(cls: _StubType, *args: Any) -> Any:
@@ -955,6 +1034,7 @@ _CALLS: dict[tuple[str, str], Callable[[_StubType, tuple[Any, ...]], Any]] = {
     ("dill._dill", "_create_dtypemeta"): _call_create_dtypemeta,
     ("dill._dill", "_setitems"): _call_setitems,
     ("dill._dill", "_import_module"): _call_import_module,
+    ("dill._dill", "_eval_repr"): _call_eval_repr,
     ("builtins", "getattr"): _call_getattr,
     ("builtins", "setattr"): _call_setattr,
     ("builtins", "set"): _call_real(set),
@@ -1019,8 +1099,8 @@ def _state_dict(obj: Any) -> dict[Any, Any] | None:
 
 
 def _mapping_items(obj: Any) -> list[tuple[Any, Any]]:
-    if type(obj) is dict:
-        return list(obj.items())
+    if isinstance(obj, dict):  # a dict or a _SettingsDict
+        return list(dict.items(obj))
     if isinstance(obj, _Obj):
         items = list(getattr(obj, "items", ()))
         if not items and obj.args and type(obj.args[0]) is dict:
@@ -1109,7 +1189,7 @@ def _plain(value: Any, depth: int, max_depth: int) -> object:
         return value
     if type(value) in (list, tuple):
         return [_plain(v, depth + 1, max_depth) for v in value]
-    if type(value) is dict or (isinstance(value, _Obj) and type(value)._global and not type(value)._byvalue):
+    if isinstance(value, dict) or (isinstance(value, _Obj) and type(value)._global and not type(value)._byvalue):
         items = _mapping_items(value)
         return {k: _plain(v, depth + 1, max_depth) for k, v in items if isinstance(k, str)}
     return None
@@ -1118,7 +1198,7 @@ def _plain(value: Any, depth: int, max_depth: int) -> object:
 _SETTINGS_KEYS = ("keep", "save", "pickle", "link_files")
 
 
-def _job_fields(top: Any, max_depth: int) -> dict[str, Any]:
+def _job_fields(top: Any, max_depth: int, timeline: bool = True) -> dict[str, Any]:
     state = _state_dict(top)
     cls = type(top)
     if state is None or not (cls._byvalue or (cls._global and not cls._strict)) or not isinstance(
@@ -1130,7 +1210,7 @@ def _job_fields(top: Any, max_depth: int) -> dict[str, Any]:
     if status is None:
         status = _status_text(state.get("status"))
     log: list[tuple[str, str]] = []
-    raw_log = state.get("_status_log")
+    raw_log = state.get("_status_log") if timeline else None  # formatting stamps is ~15 % of a read
     if type(raw_log) is list:
         offsets: dict[int, str | None] = {}
         for entry in raw_log:
@@ -1176,7 +1256,7 @@ def _verdict(verdict: Verdict, reason: str | None, size: int = 0, mtime_ns: int 
     return DillInfo(verdict, reason, None, None, False, None, None, (), None, _EMPTY, (), size, mtime_ns, inode)
 
 
-def _classify(data: bytes, max_depth: int, size: int, mtime_ns: int, inode: int) -> DillInfo:
+def _classify(data: bytes, max_depth: int, size: int, mtime_ns: int, inode: int, timeline: bool = True) -> DillInfo:
     if not data:
         return _verdict("corrupt", "empty file", size, mtime_ns, inode)
     outer = _borrowed.__dict__.get("types")
@@ -1184,7 +1264,7 @@ def _classify(data: bytes, max_depth: int, size: int, mtime_ns: int, inode: int)
     _borrowed.types = used
     try:
         top = _Loader(io.BytesIO(data)).load()
-        fields = _job_fields(top, max_depth)
+        fields = _job_fields(top, max_depth, timeline)
     except _Unsafe as exc:
         return _verdict("unsafe", str(exc), size, mtime_ns, inode)
     except _Corrupt as exc:
@@ -1216,13 +1296,17 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-def read_dill_bytes(data: bytes, *, max_depth: int = 100_000) -> DillInfo:
+def read_dill_bytes(data: bytes, *, max_depth: int = 100_000, timeline: bool = True) -> DillInfo:
     """Classify and read a ``.dill`` given as bytes (``size`` is its length, no mtime/inode)."""
-    return _classify(bytes(data), max_depth, len(data), 0, 0)
+    return _classify(bytes(data), max_depth, len(data), 0, 0, timeline)
 
 
-def read_dill(path: str | os.PathLike[str], *, max_bytes: int = 256 * 2**20, max_depth: int = 100_000) -> DillInfo:
+def read_dill(path: str | os.PathLike[str], *, max_bytes: int = 256 * 2**20, max_depth: int = 100_000,
+              timeline: bool = True) -> DillInfo:
     """Classify and read the ``.dill`` at *path* without running anything from it.
+
+    With ``timeline=False`` ``status_log`` is left empty (the verdict and every other field
+    are the same): a listing does not show it, and formatting its times costs ~15 % of a read.
 
     Never raises for anything about the file: a missing file gives ``missing``, one that
     cannot be opened or is not a regular file ``corrupt``, one larger than *max_bytes*
@@ -1244,11 +1328,12 @@ def read_dill(path: str | os.PathLike[str], *, max_bytes: int = 256 * 2**20, max
         chunks = []
         total = 0
         while True:
-            chunk = os.read(fd, max(size - total, 0) + 65536)
-            if not chunk:
-                break
+            want = max(size - total, 0) + 65536
+            chunk = os.read(fd, want)
             chunks.append(chunk)
             total += len(chunk)
+            if len(chunk) < want:  # a short read of a regular file is its end: no extra syscall
+                break
             if total > max_bytes:
                 return _verdict("unsafe", f"larger than {max_bytes / 2**20:g} MiB: not read", total, mtime_ns, inode)
         data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -1256,4 +1341,4 @@ def read_dill(path: str | os.PathLike[str], *, max_bytes: int = 256 * 2**20, max
         return _verdict("corrupt", f"cannot read: {exc.strerror or exc}")
     finally:
         os.close(fd)
-    return _classify(data, max_depth, len(data), mtime_ns, inode)
+    return _classify(data, max_depth, len(data), mtime_ns, inode, timeline)

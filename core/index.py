@@ -39,9 +39,9 @@ How the folder is read
   times of files are read by :meth:`WorkdirIndex.detail`, for one job); ``.in``/``.run``
   hashed with hashlib on bytes; the csv read once with the csv module; the text log read
   only when a job needs it, with literal-prefixed regexes over the whole text. From
-  ``PARALLEL_THRESHOLD`` folders on a level, a fork-based process pool reads them while
-  the main process reads the csv (only when the caller has no other threads: forking a
-  threaded process is unsafe). .dill summaries and hashes are cached by
+  ``PARALLEL_THRESHOLD`` folders on a level, forked children (one per usable CPU but one)
+  and the main process share them in chunks; the main process reads the csv first (only
+  when the caller has no other threads: forking a threaded process is unsafe). .dill summaries and hashes are cached by
   (inode, mtime_ns, size) outside the folder (:mod:`plams_core.scancache`).
 * Refresh: :meth:`WorkdirIndex.refresh_paths` rescans the folders the paths are in (a new
   folder with everything below it), drops vanished ones, tails the csv/log when they are
@@ -70,7 +70,7 @@ __all__ = ["FileEntry", "JobRecord", "JobDetail", "WorkdirIndex", "IndexUpdate",
 
 #: Where a status can come from, best first.
 STATUS_SOURCES = ("dill", "csv", "process", "logfile", "files", "children", "unknown")
-#: From this many folders to read on one level, a process pool reads them.
+#: From this many folders to read on one level, forked processes read them in parallel.
 PARALLEL_THRESHOLD = 500
 _MAX_DEPTH = 32
 _OK = frozenset({"successful", "copied"})
@@ -205,7 +205,7 @@ class IndexUpdate:
 
 _new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (hot loop)
 
-# Set before forking the pool so workers inherit them (copy-on-write) instead of receiving them.
+# Set before forking so the children inherit them (copy-on-write) instead of receiving them.
 _worker_state: tuple[str, str | None, ScanCache] | None = None
 
 
@@ -214,20 +214,34 @@ def _dill_of(info: Any) -> tuple[Any, ...]:
             tuple(info.children or ()))
 
 
-def _file_hash(path: str, rel: str, cache: ScanCache, used: dict[Any, Any]) -> str | None:
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_HASH_READ = 1 << 20
+
+
+def _sha256_fd(fd: int) -> str:
+    data = os.read(fd, _HASH_READ)
+    if len(data) < _HASH_READ:  # a short read of a regular file is its end: one read for most inputs
+        return hashlib.sha256(data).hexdigest()
+    h = hashlib.sha256(data)
+    while chunk := os.read(fd, _HASH_READ):
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def _file_hash(path: str, rel: str, cache: ScanCache, used: dict[Any, Any] | None) -> str | None:
+    """sha256 of the file at *path*; with a cache (*used* not None) looked up by (rel, inode, mtime, size)."""
     try:
-        fd = os.open(path, os.O_RDONLY)  # cheaper than open(): no buffered file object
+        fd = os.open(path, os.O_RDONLY | _O_CLOEXEC)  # cheaper than open(): no buffered file object
     except OSError:
         return None
     try:
+        if used is None:
+            return _sha256_fd(fd)  # no cache: no key, so no fstat
         st = os.fstat(fd)
         key = (rel, st.st_ino, st.st_mtime_ns, st.st_size)
         digest = cache.get(key)
         if type(digest) is not str:  # not cached (or a foreign value)
-            h = hashlib.sha256()
-            while chunk := os.read(fd, 1 << 20):
-                h.update(chunk)
-            digest = h.hexdigest()
+            digest = _sha256_fd(fd)
     except OSError:
         return None
     finally:
@@ -236,12 +250,13 @@ def _file_hash(path: str, rel: str, cache: ScanCache, used: dict[Any, Any]) -> s
     return digest
 
 
-def _read_folder(prefix: str, rel: str, hashing: str | None, cache: ScanCache, used: dict[Any, Any]) -> Any:
+def _read_folder(prefix: str, rel: str, hashing: str | None, cache: ScanCache, used: dict[Any, Any] | None) -> Any:
     """One scandir of *rel*; hash its $JN.in/$JN.run and read its $JN.dill. None if it vanished.
 
-    No file is stat-ed but the .dill (scandir gives names, types and inodes for free). Returns
-    plain tuples (the fields of a _Folder): they pickle far faster than NamedTuples on their
-    way back from a worker. Cache entries used are added to *used*.
+    No file is stat-ed but the .dill (scandir gives names, types and inodes for free), and
+    that only for its cache key. Returns plain tuples (the fields of a _Folder): they pickle
+    far faster than NamedTuples on their way back from a worker. Cache entries used are
+    added to *used* (None: the cache is off, nothing to record or send back).
     """
     path = prefix + rel
     names: list[str] = []
@@ -284,7 +299,12 @@ def _read_folder(prefix: str, rel: str, hashing: str | None, cache: ScanCache, u
             run_hash = _file_hash(f"{path}/{name}.run", f"{rel}/{name}.run", cache, used)
     dill = None
     if has_dill:
+        from plams_core.dillreader import read_dill  # lazy: most of the index does not need it
+
         dill_path = f"{path}/{name}.dill"
+        if used is None:  # no cache: read_dill opens, fstats and reads it once
+            return (rel, tuple(names), tuple(inodes), tuple(subdirs), single, in_hash, run_hash,
+                    _dill_of(read_dill(dill_path, timeline=False)))  # detail() re-reads with the timeline
         try:
             st = os.stat(dill_path)
             key: Any = (f"{rel}/{name}.dill", st.st_ino, st.st_mtime_ns, st.st_size)
@@ -294,9 +314,7 @@ def _read_folder(prefix: str, rel: str, hashing: str | None, cache: ScanCache, u
         if not (type(dill) is tuple and len(dill) == 5 and type(dill[4]) in (tuple, list)):  # noqa: E721
             dill = None  # not cached, or cached by another version: read it again
         if dill is None:
-            from plams_core.dillreader import read_dill  # lazy: most of the index does not need it
-
-            dill = _dill_of(read_dill(dill_path))
+            dill = _dill_of(read_dill(dill_path, timeline=False))
         if key is not None and dill[0] != "missing":  # don't remember a file that vanished under us
             used[key] = dill
     return (rel, tuple(names), tuple(inodes), tuple(subdirs), single, in_hash, run_hash, dill)
@@ -310,46 +328,121 @@ def _folder_of(raw: Any) -> _Folder:
     return _new(_Folder, (*raw[:7], dill))
 
 
-def _read_many(rels: list[str]) -> tuple[list[tuple[str, Any]], dict[Any, Any]]:
+def _read_many(rels: list[str]) -> tuple[list[Any], dict[Any, Any] | None]:
+    """Read the folders *rels* (in a forked child, or in the caller); the cache entries used."""
     assert _worker_state is not None
     prefix, hashing, cache = _worker_state
-    used: dict[Any, Any] = {}
-    return [(rel, _read_folder(prefix, rel, hashing, cache, used)) for rel in rels], used
+    used: dict[Any, Any] | None = {} if cache.enabled else None
+    return [_read_folder(prefix, rel, hashing, cache, used) or rel for rel in rels], used
+
+
+#: Folders per claimed chunk: small enough that every process stays busy to the end.
+_CHUNK = 250
+
+
+def _forked_read(level: list[str], workers: int, meanwhile: Callable[[], None] | None
+                 ) -> list[tuple[list[Any], dict[Any, Any] | None]]:
+    """Read *level* with *workers* forked children and this process, sharing chunks dynamically.
+
+    Chunk numbers are queued in a pipe (2-byte reads, atomic below PIPE_BUF); every process
+    claims the next one when done with its last, so a busy core slows nobody down. The main
+    process runs *meanwhile* first (the csv), then reads chunks itself: its results need no
+    transfer. Children send theirs with :mod:`marshal` (plain tuples: several times faster
+    than pickle) once the queue is empty and leave with ``os._exit``. Chunks a child claimed
+    but never delivered (it died) are read here afterwards.
+    """
+    import marshal
+
+    import plams_core.dillreader  # noqa: F401  imported once here, not again in every child
+
+    size = max(_CHUNK, -(-len(level) // 30_000))  # at most 30,000 chunks: the queue fits a pipe buffer
+    chunks = [level[i:i + size] for i in range(0, len(level), size)]
+    qr, qw = os.pipe()
+    os.write(qw, b"".join(i.to_bytes(2, "little") for i in range(len(chunks))))  # < 64 KiB: never blocks
+    os.close(qw)  # the queue is complete: an empty read means it is drained
+
+    def claim() -> Iterator[int]:
+        while len(b := os.read(qr, 2)) == 2:
+            yield int.from_bytes(b, "little")
+
+    children: list[tuple[int, int]] = []
+    try:
+        for _ in range(workers):
+            rr, rw = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # child: never returns
+                code = 1
+                try:
+                    os.close(rr)
+                    out = [_read_many(chunks[i]) for i in claim()]
+                    data = marshal.dumps(out)
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(rw, view):]
+                    code = 0
+                finally:
+                    os._exit(code)  # no atexit, no flushing of the parent's buffers
+            os.close(rw)
+            children.append((pid, rr))
+        if meanwhile is not None:
+            meanwhile()
+        parts = [_read_many(chunks[i]) for i in claim()]
+        while children:
+            pid, rr = children[-1]
+            with os.fdopen(rr, "rb") as f:
+                children.pop()
+                data = f.read()
+                os.waitpid(pid, 0)
+            try:
+                parts.extend(marshal.loads(data))
+            except (EOFError, ValueError, TypeError):
+                pass  # a child that died: its chunks are read below
+        done = {raw if type(raw) is str else raw[0] for raws, _ in parts for raw in raws}
+        if len(done) < len(level):
+            parts.append(_read_many([r for r in level if r not in done]))
+        return parts
+    finally:
+        os.close(qr)
+        for pid, rr in children:  # only after an error: stop and reap the children left
+            os.close(rr)
+            try:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            except (ChildProcessError, ProcessLookupError):
+                pass
 
 
 def _read_folders(rels: list[str], prefix: str, hashing: str | None, cache: ScanCache, pool_size: int,
                   meanwhile: Callable[[], None] | None = None) -> Iterator[tuple[str, _Folder | None]]:
     """Read *rels* and every folder below one that is not a SingleJob; in parallel when many.
 
-    *meanwhile* runs once while the pool reads the first level (the csv and log are read then).
+    *meanwhile* runs once while the other processes read the first level (the csv and log
+    are read then). In parallel, folders come in the order the processes claimed them.
     """
     global _worker_state
     _worker_state = (prefix, hashing, cache)
-    pool = None
     try:
         level = rels
         depth = 0
         while level and depth < _MAX_DEPTH:
+            parts: Iterable[tuple[list[Any], dict[Any, Any] | None]]
             if pool_size > 1 and len(level) >= PARALLEL_THRESHOLD:
-                if pool is None:
-                    import multiprocessing
-
-                    pool = multiprocessing.get_context("fork").Pool(pool_size)
-                n = max(1, -(-len(level) // (pool_size * 4)))
-                pending = pool.map_async(_read_many, [level[i:i + n] for i in range(0, len(level), n)])
-                if meanwhile is not None:
-                    meanwhile()
-                    meanwhile = None
-                parts = pending.get()
+                parts = _forked_read(level, pool_size - 1, meanwhile)
+                meanwhile = None
             else:
                 parts = [_read_many(level)]
             nxt: list[str] = []
-            for pairs, used in parts:
-                cache.update(used)
-                for rel, raw in pairs:
-                    folder = None if raw is None else _folder_of(raw)
-                    yield rel, folder
-                    if folder is not None and not folder.single:
+            for raws, used in parts:
+                if used:
+                    cache.update(used)
+                for raw in raws:
+                    if type(raw) is str:  # the folder vanished
+                        yield raw, None
+                        continue
+                    folder = _folder_of(raw)
+                    yield folder.rel, folder
+                    if not folder.single:
+                        rel = folder.rel
                         nxt.extend(rel + "/" + d for d in folder.subdirs)
             level = nxt
             depth += 1
@@ -357,8 +450,6 @@ def _read_folders(rels: list[str], prefix: str, hashing: str | None, cache: Scan
             meanwhile()
     finally:
         _worker_state = None
-        if pool is not None:
-            pool.terminate()
 
 
 def _pool_size(workers: int | None, count_hint: int) -> int:
@@ -366,7 +457,11 @@ def _pool_size(workers: int | None, count_hint: int) -> int:
         return max(1, workers)
     if count_hint < PARALLEL_THRESHOLD or threading.active_count() > 1 or not sys.platform.startswith("linux"):
         return 1  # fork in a threaded process can deadlock; elsewhere fork is not the default
-    return max(1, min(os.cpu_count() or 1, 8))
+    try:
+        cpus = len(os.sched_getaffinity(0))  # the CPUs this process may use, not all the machine has
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
 
 
 # ------------------------------------------------------------------------------- the index

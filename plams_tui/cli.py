@@ -82,6 +82,26 @@ def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n"
 
 
+# One object per line, keys in JobRecord.to_dict() order: the same text json.dumps(to_dict())
+# gives, built by %-formatting with json's C string escaper (~3x faster for 20,000 jobs).
+_LINE = ('{"name": %s, "path": %s, "parent": %s, "status": %s, "hash": %s, "class": %s, "dill": %s, '
+         '"kind": %s, "status_source": %s, "interrupted": %s, "copied_from": %s, "dill_reason": %s, "files": [%s]}')
+
+
+def _json_lines(records: list[Any]) -> str:
+    """``ls --json``: a JSON array of ``JobRecord.to_dict()`` objects, one per line."""
+    from json.encoder import encode_basestring  # the C escaper of ensure_ascii=False
+
+    def s(v: str | None) -> str:
+        return "null" if v is None else encode_basestring(v)
+
+    esc = encode_basestring
+    lines = [_LINE % (esc(r.name), esc(r.path), s(r.parent), esc(r.status), s(r.hash), s(r.class_name), esc(r.dill),
+                      esc(r.kind), esc(r.status_source), "true" if r.interrupted else "false", s(r.copied_from),
+                      s(r.dill_reason), ", ".join(map(esc, r.files))) for r in records]
+    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+
+
 def _status_text(rec: Any) -> str:
     return f"{rec.status} (interrupted)" if rec.interrupted else rec.status
 
@@ -97,10 +117,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
     index = _scan(args)
     records = [r for r in index if wanted is None or r.status in wanted or (r.interrupted and "interrupted" in wanted)]
     if args.json:
-        # one object per line; without indent json uses its C encoder (20,000 jobs)
-        dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
-        body = ",\n".join(dumps(r.to_dict()) for r in records)
-        _write("[\n" + body + "\n]\n" if body else "[]\n")
+        _write(_json_lines(records))
         return 0
     rows = [("PATH", "STATUS", "HASH", "CLASS", "DILL")]
     for r in records:

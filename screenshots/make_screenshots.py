@@ -16,10 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from plams_core import build_demo
 from rich.console import Console
 from rich.text import Text
 
-from plams_core import build_demo
 from plams_tui.cli import main
 
 OUT = Path(__file__).resolve().parent

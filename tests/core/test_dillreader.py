@@ -374,3 +374,63 @@ def test_reading_writes_nothing(real_dill: Path) -> None:
     before = {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir()}
     read_dill(real_dill)
     assert {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir()} == before
+
+
+# --------------------------------------------------------------------------------------
+# Legitimate values in every protocol
+# --------------------------------------------------------------------------------------
+
+
+def legit_values() -> dict[str, Any]:
+    """Values a job may carry that dill pickles with REDUCE, NEWOBJ, BUILD or _eval_repr."""
+    import collections
+    import datetime
+    import decimal
+    import fractions
+    import functools
+    import pathlib
+    import re
+    import types
+    import uuid
+
+    np = pytest.importorskip("numpy")
+    point = collections.namedtuple("point", "x y")
+    return {
+        "numpy": [np.arange(6.0).reshape(2, 3), np.float64(1.5), np.int64(3), np.dtype("f8"),
+                  np.array([{"a": 1}, None], dtype=object), np.zeros(2, dtype=[("a", "i4"), ("b", "f8")])],
+        "collections": [collections.OrderedDict(a=1), collections.defaultdict(list, b=[1]),
+                        collections.deque([1, 2], maxlen=5), collections.Counter("aab"), point(1, 2)],
+        "time": [datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=-3))), datetime.date(2025, 1, 2),
+                 datetime.time(1, 2), datetime.timedelta(3)],
+        "paths": [pathlib.Path("/tmp/x"), pathlib.PurePosixPath("a/b"), pathlib.PureWindowsPath("c:/x")],
+        "numbers": [fractions.Fraction(1, 3), decimal.Decimal("1.5"), 1 + 2j, 10**40, float("nan")],
+        "singletons": [range(-5, 10, 2), Ellipsis, NotImplemented, type(None), int, slice(1, 2)],
+        "misc": [uuid.UUID(int=5), re.compile("a+", re.I), types.SimpleNamespace(a=1), frozenset({1, 2}), {3},
+                 bytearray(b"xy"), functools.partial(max, 1, key=None), staticmethod(len)],
+        "functions": [lambda x: x + 1, legit_values],
+    }
+
+
+@pytest.mark.parametrize("protocol", range(6))
+@pytest.mark.parametrize("group", ["numpy", "collections", "time", "paths", "numbers", "singletons", "misc",
+                                   "functions"])
+def test_legit_values_are_ok_in_every_protocol(group: str, protocol: int) -> None:
+    dill = pytest.importorskip("dill")
+    job = FakeJob("values", {"keep": "all"})
+    job.values = legit_values()[group]  # type: ignore[attr-defined]
+    info = read_dill_bytes(dill.dumps(job, protocol=protocol))
+    assert info.verdict == "ok", info.reason
+    assert info.name == "values"
+
+
+@pytest.mark.parametrize("protocol", range(6))
+def test_real_job_repickled_in_every_protocol(protocol: int, real_dill: Path, tmp_path: Path) -> None:
+    out = tmp_path / "job.dill"
+    script = "import sys, dill\njob = dill.load(open(sys.argv[1], 'rb'))\ndill.dump(job, open(sys.argv[2], 'wb'), protocol=int(sys.argv[3]))\n"
+    proc = subprocess.run([sys.executable, "-c", script, str(real_dill), str(out), str(protocol)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    original, repickled = read_dill(real_dill), read_dill(out)
+    assert repickled.verdict == "ok", repickled.reason
+    for field in ("class_name", "class_module", "by_value", "name", "status", "status_log", "path", "settings"):
+        assert getattr(repickled, field) == getattr(original, field), field
