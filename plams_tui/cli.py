@@ -142,7 +142,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     out = []
     for key in ("name", "path", "parent", "kind", "class", "class_module", "status", "status_source", "interrupted",
                 "hash", "copied_from", "dill", "dill_reason", "recorded_path", "error", "log_name", "pids"):
-        if data.get(key) not in (None, [], ""):
+        if data.get(key) not in (None, [], "", False):
             out.append(f"{key + ':':15}{data[key]}")
     out.append(f"{'settings:':15}" + ", ".join(f"{k}={v!r}" for k, v in data["settings"].items()))
     if data["children"]:
