@@ -475,6 +475,17 @@ def _parent_dir(rel: str) -> str:
     return rel.rpartition("/")[0]
 
 
+def _with_ancestors(rels: set[str]) -> set[str]:
+    """*rels* and every folder above them (a child's change can change its MultiJob)."""
+    out = set(rels)
+    for rel in rels:
+        p = _parent_dir(rel)
+        while p:
+            out.add(p)
+            p = _parent_dir(p)
+    return out
+
+
 class WorkdirIndex:
     """The jobs of one working folder, by path relative to it. Built by :func:`scan_workdir`.
 
@@ -656,12 +667,7 @@ class WorkdirIndex:
 
     def _classify(self, rels: set[str]) -> None:
         """Decide which of *rels* (and their ancestors) are jobs, and of which kind."""
-        todo = set(rels)
-        for rel in rels:
-            p = _parent_dir(rel)
-            while p:
-                todo.add(p)
-                p = _parent_dir(p)
+        todo = _with_ancestors(rels)
         folders, kinds = self._folders, self._kinds
         for rel in sorted(todo, key=_depth, reverse=True):
             folder = folders.get(rel)
@@ -890,12 +896,7 @@ class WorkdirIndex:
         touched = {r for r in touched if r in self._folders or r in self._records}
         self._classify(touched)
         # a change in a child can change its MultiJob (status from children, kind, files)
-        affected = set(touched)
-        for rel in touched:
-            p = _parent_dir(rel)
-            while p:
-                affected.add(p)
-                p = _parent_dir(p)
+        affected = _with_ancestors(touched)
         for rel in sorted(affected, key=_depth, reverse=True):
             if self._kinds.get(rel) and rel in self._folders:
                 self._records[rel] = self._resolve(rel)
