@@ -9,6 +9,7 @@ work without a terminal. Errors a user can act on are printed as one line,
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -108,6 +109,9 @@ def _status_text(rec: Any) -> str:
 
 def cmd_ls(args: argparse.Namespace) -> int:
     """``plams-tui ls``: every job of the working folder, as a table or JSON."""
+    # A one-shot process that frees everything at exit: the cyclic collector would only walk
+    # the index again and again while the output is built (~8 % of `ls --json` on 20,000 jobs).
+    gc.disable()
     wanted: set[str] | None = None
     if args.status:
         wanted = {s.strip().lower() for s in args.status.split(",") if s.strip()}

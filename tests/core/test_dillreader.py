@@ -434,3 +434,116 @@ def test_real_job_repickled_in_every_protocol(protocol: int, real_dill: Path, tm
     assert repickled.verdict == "ok", repickled.reason
     for field in ("class_name", "class_module", "by_value", "name", "status", "status_log", "path", "settings"):
         assert getattr(repickled, field) == getattr(original, field), field
+
+
+# --------------------------------------------------------------------------------------
+# The sibling fast path (plams_core.dilltemplates): the same answers as the full reader
+# --------------------------------------------------------------------------------------
+
+
+def _full(path: Path | bytes) -> tuple[Any, ...]:
+    info = read_dill_bytes(path) if isinstance(path, bytes) else read_dill(path, timeline=False)
+    return (info.verdict, info.reason, info.class_name, info.status, info.children)
+
+
+@pytest.fixture
+def templates(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fresh set of templates for this test (they are per process otherwise)."""
+    from plams_core import dillreader
+    from plams_core.dilltemplates import DillTemplates
+
+    fresh = DillTemplates(dillreader._load_for_template)
+    monkeypatch.setattr(dillreader, "_templates", fresh)
+    return fresh
+
+
+def _summary(data: bytes, tmp_path: Path) -> tuple[Any, ...]:
+    from plams_core.dillreader import read_dill_summary
+
+    path = tmp_path / "x.dill"
+    path.write_bytes(data)
+    return read_dill_summary(path)
+
+
+def test_summary_of_every_real_pickle_is_the_full_readers(zoo: tuple[str, Path, dict], templates: Any) -> None:
+    from plams_core.dillreader import read_dill_summary
+
+    _, workdir, _ = zoo
+    paths = sorted(workdir.rglob("*.dill"))
+    for _ in range(2):  # the second round answers siblings from templates made in the first
+        for path in paths:
+            assert read_dill_summary(path) == _full(path), path
+    assert templates.hits > 0  # the fast path did answer: the zoo has several ShJobs
+
+
+def _siblings(n: int) -> list[bytes]:
+    statuses = ["successful", "crashed", "copied", "failed"]
+    out = []
+    for i in range(n):
+        job = FakeJob(f"job_{i}" + "é" * (i % 3), {"keep": "all", "pickle": True})
+        job.status = statuses[i % 4]
+        job.path = f"/cluster/scratch/plams.{1000 + i}/job_{i}"
+        job.files = [f"job_{i}.in", f"job_{i}.out"]  # type: ignore[attr-defined]
+        out.append(pickle.dumps(job, protocol=4))
+    return out
+
+
+def test_siblings_are_answered_from_a_template_with_their_own_status(templates: Any, tmp_path: Path) -> None:
+    family = _siblings(40)
+    for data in family:
+        assert _summary(data, tmp_path) == _full(data)
+    assert templates.hits == len(family) - 1  # all but the first, from which the template was made
+    assert _summary(family[5], tmp_path)[3] == "crashed"
+
+
+def test_a_literal_used_twice_or_as_a_name_is_pinned() -> None:
+    from plams_core.dilltemplates import _analyse
+
+    shared = "x" * 5
+    lits, _ = _analyse(pickle.dumps([shared, shared], protocol=4))
+    assert [(lit.value, lit.pinned) for lit in lits] == [("xxxxx", True)]  # fetched again from the memo
+    lits, _ = _analyse(pickle.dumps(["a" * 5, {"key": "value"}, ("t", "u")], protocol=4))
+    assert {lit.value: lit.pinned for lit in lits} == {"aaaaa": False, "key": True, "value": False, "t": False,
+                                                        "u": False}
+    lits, _ = _analyse(pickle.dumps(FakeJob("n", {}), protocol=4))
+    pinned = {lit.value for lit in lits if lit.pinned}
+    assert {"FakeJob", "name", "settings"} <= pinned  # global names and dict keys never vary
+    assert "n" not in pinned
+
+
+def test_every_mutation_of_a_sibling_gets_the_full_readers_answer(templates: Any, tmp_path: Path) -> None:
+    family = _siblings(3)
+    _summary(family[0], tmp_path)  # the template
+    sibling = family[1]
+    assert _summary(sibling, tmp_path) == _full(sibling) and templates.hits == 1
+    rng = random.Random(11)
+    for pos in range(len(sibling)):  # every byte, a few values each: changed constants never match
+        for value in {sibling[pos] ^ 1, sibling[pos] ^ 0x80, rng.randrange(256)}:
+            mutant = sibling[:pos] + bytes([value]) + sibling[pos + 1:]
+            assert _summary(mutant, tmp_path) == _full(mutant), (pos, value)
+
+
+def test_bad_utf8_in_a_data_literal_is_corrupt_as_in_the_full_reader(templates: Any, tmp_path: Path) -> None:
+    family = _siblings(2)
+    _summary(family[0], tmp_path)
+    broken = family[1].replace(b"job_1", b"\xff\xfe\xfd\xfc\xfb")
+    assert _full(broken)[0] == "corrupt"
+    assert _summary(broken, tmp_path) == _full(broken)
+
+
+def test_hostile_payloads_stay_unsafe_with_templates_learnt(
+    zoo: tuple[str, Path, dict], hostile: dict[str, bytes], templates: Any, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plams_core.dillreader import read_dill_summary
+
+    _, workdir, _ = zoo
+    for path in sorted(workdir.rglob("*.dill")):
+        read_dill_summary(path)
+    assert templates._templates  # real job pickles were learnt
+    monkeypatch.chdir(tmp_path)
+    for name, data in hostile.items():
+        assert _summary(data, tmp_path)[0] == "unsafe", name
+    gc.collect()
+    time.sleep(0.05)
+    assert not (tmp_path / CANARY).exists()

@@ -1,0 +1,392 @@
+"""A fast path for ``.dill`` files that differ from one already read only in data.
+
+The jobs of one script pickle to files that are byte for byte the same except for a few
+literals: the job's name and path, the names in ``results.files``, the time stamps of the
+status log and the status. :func:`plams_core.dillreader.read_dill` runs every file through
+the checking unpickler (~40 us each, most of a listing's time); this module proves, in a
+few microseconds, that a file is one of those siblings of a file that was read in full, and
+answers for it what the full reader would.
+
+The proof
+---------
+A *template* is made from a file the full reader found ``ok``. The template's opcodes are
+followed once, symbolically (:func:`pickletools.genops`, pure Python, no object built), to
+find its *data literals*: ``SHORT_BINUNICODE``, ``BINUNICODE`` and ``SHORT_BINBYTES``
+whose value is only ever stored as a dict value (SETITEM/SETITEMS) or a list/set item
+(APPEND/APPENDS/ADDITEMS, LIST, DICT values, FROZENSET), directly or inside tuples stored
+that way, or passed as an argument to ``datetime.*`` or to an enum class of PLAMS or
+plams_core (the status). A literal that is memoized and fetched again, used as a key, a
+global's name, an attribute name, or an argument of any other call is *pinned*. The
+template is the file cut into constant bytes and the data literals between them.
+
+A file matches when it is exactly those constant bytes with a well-formed literal of the
+same opcode in each gap (and a single FRAME whose length is the rest of the file). It then
+runs the same opcodes with the same memo indices, names the same globals and makes the same
+calls with the same arguments, except for strings and bytes that are only stored as data.
+Whether loading runs code does not depend on such values: nothing the full reader allows
+looks into a stored string (templates that name the few globals whose checks read string
+values, like ``_create_namedtuple``, are not made). So the verdict is the template's
+(``ok``), and the class too; the status is read from its literal. Which literal holds the
+name and the status is found by running the full reader on the template with every data
+string replaced by a marker, so the fields come from the same code as always. Anything
+else, including text that is not valid UTF-8, goes to the full reader.
+
+Templates are only made from files with no MultiJob children, up to :data:`MAX_TEMPLATES`
+per process, and a process stops making them after :data:`MAX_BUILDS` tries, so a folder of
+unrelated pickles costs at most a few milliseconds more.
+"""
+
+from __future__ import annotations
+
+import pickletools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["DillTemplates", "MAX_BUILDS", "MAX_TEMPLATES", "MAX_TEMPLATE_BYTES", "MAX_TRIES"]
+
+#: Templates kept per process; a working folder of one script needs a handful.
+MAX_TEMPLATES = 32
+#: Attempts to make a template per process (each costs ~0.5 ms).
+MAX_BUILDS = 64
+#: Templates tried per file.
+MAX_TRIES = 8
+#: Larger files are not made templates (a job pickle is a few KiB; a template keeps its bytes).
+MAX_TEMPLATE_BYTES = 1 << 16
+
+# Literal opcodes a slot may hold, and the size of their length field.
+_SLOT_OPS = {"SHORT_BINUNICODE": 1, "BINUNICODE": 4, "SHORT_BINBYTES": 1}
+_TEXT_OPS = frozenset({"SHORT_BINUNICODE", "BINUNICODE"})
+# Calls whose literal arguments are data: the status enum and time stamps.
+_ROLE_MODULES = frozenset({"scm.plams.core.enums", "plams_core.status", "plams_core.enums"})
+_ROLE_GLOBALS = frozenset({("datetime", "datetime"), ("datetime", "date"), ("datetime", "time")})
+# Globals whose checks in the full reader look at string values inside containers (or at
+# literal arguments): a template naming one is not made.
+_VALUE_CHECKED = frozenset({
+    ("dill._dill", "_create_namedtuple"), ("dill._dill", "_eval_repr"), ("dill._dill", "_import_module"),
+    ("builtins", "bytes"), ("builtins", "bytearray"), ("builtins", "int"), ("builtins", "float"),
+    ("builtins", "complex"), ("builtins", "slice"), ("builtins", "range"), ("builtins", "type"),
+    ("_codecs", "encode"), ("codecs", "encode"), ("__builtin__", "bytes"), ("__builtin__", "bytearray"),
+})
+
+
+class _Lit:
+    """A literal the template pushes: where it is, and whether it may vary."""
+
+    __slots__ = ("index", "op", "pos", "value", "pinned")
+
+    def __init__(self, index: int, op: str, pos: int, value: Any) -> None:
+        self.index, self.op, self.pos, self.value, self.pinned = index, op, pos, value, False
+
+
+class _Tuple:
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+
+class _Global:
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple[str, str] | None) -> None:
+        self.key = key
+
+
+_MARK = object()
+_OTHER = object()  # any value the analysis does not need to follow
+
+
+def _pin(tok: Any) -> None:
+    if type(tok) is _Lit:
+        tok.pinned = True
+    elif type(tok) is _Tuple:
+        for item in tok.items:
+            _pin(item)
+
+
+def _data(tok: Any) -> None:
+    """*tok* is stored as data: a literal (or a tuple of them) stays free, so nothing to do.
+
+    Kept as a call so each opcode below says what it does with what it takes.
+    """
+
+
+class _Unfit(Exception):
+    """The file cannot be a template."""
+
+
+def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
+    """Follow the opcodes of *data*; return its literals (pinned or not) and its FRAME's position."""
+    stack: list[Any] = []
+    memo: dict[int, Any] = {}
+    lits: list[_Lit] = []
+    frame_at: int | None = None
+    frames = 0
+
+    def pop_mark() -> list[Any]:
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i] is _MARK:
+                items = stack[i + 1:]
+                del stack[i:]
+                return items
+        raise _Unfit("no mark")
+
+    for op, arg, pos in pickletools.genops(data):
+        name = op.name
+        if name in _SLOT_OPS:
+            lit = _Lit(len(lits), name, pos, arg)
+            lits.append(lit)
+            stack.append(lit)
+        elif name == "FRAME":
+            frames += 1
+            frame_at = pos
+        elif name == "PROTO":
+            pass
+        elif name == "MEMOIZE":
+            memo[len(memo)] = stack[-1]
+        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            memo[arg] = stack[-1]
+        elif name in ("GET", "BINGET", "LONG_BINGET"):
+            tok = memo[arg]
+            _pin(tok)  # a value used twice is no longer only data
+            stack.append(tok)
+        elif name == "MARK":
+            stack.append(_MARK)
+        elif name == "STACK_GLOBAL":
+            gname, module = stack.pop(), stack.pop()
+            _pin(gname)
+            _pin(module)
+            key = (module.value, gname.value) if type(module) is _Lit and type(gname) is _Lit else None
+            if key is None or key in _VALUE_CHECKED:
+                raise _Unfit("a global the fast path does not cover")
+            stack.append(_Global(key))
+        elif name == "GLOBAL":
+            module, _, gname = str(arg).partition(" ")
+            if (module, gname) in _VALUE_CHECKED:
+                raise _Unfit("a global the fast path does not cover")
+            stack.append(_Global((module, gname)))
+        elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+            n = int(name[-1])
+            items = stack[-n:]
+            del stack[-n:]
+            stack.append(_Tuple(items))
+        elif name == "TUPLE":
+            stack.append(_Tuple(pop_mark()))
+        elif name == "EMPTY_TUPLE":
+            stack.append(_Tuple([]))
+        elif name == "APPEND":
+            _data(stack.pop())
+        elif name in ("APPENDS", "ADDITEMS"):
+            for item in pop_mark():
+                _data(item)
+        elif name == "SETITEM":
+            value, key = stack.pop(), stack.pop()
+            _pin(key)
+            _data(value)
+        elif name == "SETITEMS":
+            items = pop_mark()
+            for key in items[0::2]:
+                _pin(key)
+            for value in items[1::2]:
+                _data(value)
+        elif name in ("LIST", "FROZENSET"):
+            for item in pop_mark():
+                _data(item)
+            stack.append(_OTHER)
+        elif name == "DICT":
+            items = pop_mark()
+            for key in items[0::2]:
+                _pin(key)
+            for value in items[1::2]:
+                _data(value)
+            stack.append(_OTHER)
+        elif name == "REDUCE":
+            args, func = stack.pop(), stack.pop()
+            key = func.key if type(func) is _Global else None
+            role = key is not None and (key in _ROLE_GLOBALS or key[0] in _ROLE_MODULES)
+            if not (role and type(args) is _Tuple and all(type(a) is _Lit or a is _OTHER for a in args.items)):
+                _pin(args)
+            stack.append(_OTHER)
+        elif name == "BUILD":
+            _pin(stack.pop())
+        elif name == "STOP":
+            for tok in stack:
+                _pin(tok)
+            stack.clear()
+        elif any(s.name == "mark" for s in op.stack_before):
+            for tok in pop_mark():
+                _pin(tok)
+            stack.extend(_OTHER for _ in op.stack_after)
+        else:  # everything else: whatever it takes is pinned, what it pushes is not followed
+            for _ in op.stack_before:
+                _pin(stack.pop())
+            stack.extend(_OTHER for _ in op.stack_after)
+    if frames > 1:
+        raise _Unfit("several frames")
+    return lits, frame_at
+
+
+class _Template:
+    """Constant byte runs with a data literal between each two."""
+
+    __slots__ = ("consts", "slots", "frame_end", "class_name", "status", "status_slot", "text_slots")
+
+    def __init__(self, consts: list[bytes], slots: list[int], frame_end: int | None, class_name: str | None,
+                 status: str | None, status_slot: int | None, text_slots: tuple[int, ...]) -> None:
+        self.consts = consts  # len(slots) + 1 runs
+        self.slots = slots  # size of each slot's length field (1 or 4)
+        self.frame_end = frame_end  # where the FRAME's 8-byte length ends (it is checked, not compared)
+        self.class_name = class_name
+        self.status = status
+        self.status_slot = status_slot
+        self.text_slots = text_slots
+
+    def match(self, data: bytes) -> list[bytes] | None:
+        """The slot values of *data*, or None if it is not this template with other data."""
+        consts, slots = self.consts, self.slots
+        pos = 0
+        values: list[bytes] = []
+        frame_end = self.frame_end
+        try:
+            if frame_end is not None:  # PROTO, FRAME opcode, then its length: the rest of the file
+                head = consts[0]
+                if not data.startswith(head[:frame_end - 8]) or int.from_bytes(
+                        data[frame_end - 8:frame_end], "little") != len(data) - frame_end:
+                    return None
+                if not data.startswith(head[frame_end:], frame_end):
+                    return None
+                pos = len(head)
+            elif not data.startswith(consts[0]):
+                return None
+            else:
+                pos = len(consts[0])
+            for width, const in zip(slots, consts[1:]):  # noqa: B905  (len(consts) == len(slots) + 1)
+                if width == 1:
+                    n = data[pos]
+                    pos += 1
+                else:
+                    n = int.from_bytes(data[pos:pos + 4], "little")
+                    pos += 4
+                end = pos + n
+                values.append(data[pos:end])
+                if not data.startswith(const, end):
+                    return None
+                pos = end + len(const)
+        except IndexError:
+            return None
+        if pos != len(data) or len(values) != len(slots):
+            return None
+        return values
+
+
+def _build(data: bytes, load: Callable[[bytes], tuple[str, str | None, dict[str, Any] | None]]) -> _Template:
+    """Make a template of *data*, which the full reader (*load*) found ok."""
+    lits, frame_at = _analyse(data)
+    free = [lit for lit in lits if not lit.pinned]
+    if not free:
+        raise _Unfit("no data literals")
+    verdict, _, fields = load(data)
+    if verdict != "ok" or fields is None or fields["children"]:
+        raise _Unfit("not a plain ok job")
+    # Cut the file: each free literal's payload (after opcode and length) becomes a slot.
+    consts: list[bytes] = []
+    widths: list[int] = []
+    marked = bytearray()
+    text_slots: list[int] = []
+    start = 0
+    for i, lit in enumerate(free):
+        width = _SLOT_OPS[lit.op]
+        header_end = lit.pos + 1 + width
+        payload = lit.value.encode("utf-8", "surrogatepass") if lit.op in _TEXT_OPS else bytes(lit.value)
+        if data[header_end:header_end + len(payload)] != payload:
+            raise _Unfit("a literal not where genops said")
+        consts.append(data[start:lit.pos + 1])
+        widths.append(width)
+        marked += data[start:lit.pos + 1]
+        if lit.op in _TEXT_OPS:
+            text_slots.append(i)
+            mark = f"zq{i}qz".encode()
+            if width == 1:
+                marked += bytes([len(mark)]) + mark
+            else:
+                marked += len(mark).to_bytes(4, "little") + mark
+        else:
+            marked += data[lit.pos + 1:header_end + len(payload)]
+        start = header_end + len(payload)
+    consts.append(data[start:])
+    marked += data[start:]
+    frame_end = None
+    if frame_at is not None:
+        frame_end = frame_at + 9
+        if frame_end > len(consts[0]) or int.from_bytes(data[frame_at + 1:frame_end], "little") != len(data) - frame_end:
+            raise _Unfit("a frame that is not the whole file")
+        marked[frame_at + 1:frame_end] = (len(marked) - frame_end).to_bytes(8, "little")
+    # Which slot is the status (the name only has to stay text: the index takes the folder's)
+    m_verdict, _, m_fields = load(bytes(marked))
+    if m_verdict != "ok" or m_fields is None or m_fields["children"] or m_fields["class_name"] != fields["class_name"]:
+        raise _Unfit("the data literals are not only data")
+    status_slot = None
+    status = m_fields["status"]
+    if isinstance(status, str) and status.startswith("zq") and status.endswith("qz"):
+        status_slot = int(status[2:-2])
+        status = None
+    elif status != fields["status"]:
+        raise _Unfit("a status that is neither constant nor one literal")
+    # the first slot sits after the FRAME's length: the match checks that length, not its bytes
+    return _Template(consts, widths, frame_end, fields["class_name"], status, status_slot, tuple(text_slots))
+
+
+class DillTemplates:
+    """Per-process templates: :meth:`summary` answers for a sibling of a file read in full."""
+
+    def __init__(self, load: Callable[[bytes], tuple[str, str | None, dict[str, Any] | None]]) -> None:
+        self._load = load
+        self._templates: list[_Template] = []
+        self._builds = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def summary(self, data: bytes) -> tuple[str, str | None, str | None, str | None, tuple[str, ...]] | None:
+        """``(verdict, reason, class, status, children)`` if *data* matches a template, else None.
+
+        At most :data:`MAX_TRIES` templates are tried, most recently matched first, so a file
+        of no known family costs a few microseconds, not one match per template.
+        """
+        templates = self._templates
+        for k, tpl in enumerate(templates[:MAX_TRIES]):
+            values = tpl.match(data)
+            if values is None:
+                continue
+            try:
+                for i in tpl.text_slots:
+                    values[i].decode("utf-8", "surrogatepass")  # as the unpickler decodes it
+            except UnicodeDecodeError:
+                return None
+            status = tpl.status
+            if tpl.status_slot is not None:
+                status = values[tpl.status_slot].decode("utf-8", "surrogatepass").lower()
+            if k:  # move to the front: jobs of one kind tend to come together
+                with self._lock:
+                    if k < len(templates) and templates[k] is tpl:
+                        del templates[k]
+                        templates.insert(0, tpl)
+            self.hits += 1
+            return ("ok", None, tpl.class_name, status, ())
+        return None
+
+    def learn(self, data: bytes) -> None:
+        """Try to make a template of *data*, a file the full reader found ok (bounded)."""
+        if len(data) > MAX_TEMPLATE_BYTES:
+            return
+        with self._lock:
+            if self._builds >= MAX_BUILDS or len(self._templates) >= MAX_TEMPLATES:
+                return
+            self._builds += 1
+        try:
+            tpl = _build(data, self._load)
+        except (_Unfit, ValueError, KeyError, IndexError, TypeError, RecursionError, UnicodeError):
+            return  # not a template: the full reader goes on answering for files like it
+        with self._lock:
+            if len(self._templates) < MAX_TEMPLATES:
+                self._templates.insert(0, tpl)
