@@ -12,12 +12,15 @@ The proof
 A *template* is made from a file the full reader found ``ok``. The template's opcodes are
 followed once, symbolically (:func:`pickletools.genops`, pure Python, no object built), to
 find its *data literals*: ``SHORT_BINUNICODE``, ``BINUNICODE`` and ``SHORT_BINBYTES``
-whose value is only ever stored as a dict value (SETITEM/SETITEMS) or a list/set item
-(APPEND/APPENDS/ADDITEMS, LIST, DICT values, FROZENSET), directly or inside tuples stored
-that way, or passed as an argument to ``datetime.*`` or to an enum class of PLAMS or
-plams_core (the status). A literal that is memoized and fetched again, used as a key, a
-global's name, an attribute name, or an argument of any other call is *pinned*. The
-template is the file cut into constant bytes and the data literals between them.
+whose value reaches nothing at load time but data positions: dict values (SETITEM/
+SETITEMS, DICT), list and set items (APPEND/APPENDS/ADDITEMS, LIST, FROZENSET) and BUILD
+state, directly or inside tuples, of objects that are never handed to a call or used as
+one (an object handed to a call *taints*: all reachable from it, and all stored into it
+later, is pinned), plus the arguments of ``datetime.*`` and of PLAMS's and plams_core's
+enum classes (time stamps, the status) and the dict handed to their ``Settings`` classes
+(which copy it, as the full reader's ``Settings(dict)`` does). A literal that is fetched from the memo again, used
+as a key, a global's name, or reaches any other call is *pinned*. The template is the file
+cut into constant bytes and the data literals between them.
 
 A file matches when it is exactly those constant bytes with a well-formed literal of the
 same opcode in each gap (and a single FRAME whose length is the rest of the file). It then
@@ -60,6 +63,8 @@ _TEXT_OPS = frozenset({"SHORT_BINUNICODE", "BINUNICODE"})
 # Calls whose literal arguments are data: the status enum and time stamps.
 _ROLE_MODULES = frozenset({"scm.plams.core.enums", "plams_core.status", "plams_core.enums"})
 _ROLE_GLOBALS = frozenset({("datetime", "datetime"), ("datetime", "date"), ("datetime", "time")})
+# Settings classes called with a dict (plams_core pickles Settings so): the dict is data.
+_SETTINGS_MODULES = frozenset({"scm.plams.core.settings", "plams_core.settings"})
 # Globals whose checks in the full reader look at string values inside containers (or at
 # literal arguments): a template naming one is not made.
 _VALUE_CHECKED = frozenset({
@@ -67,6 +72,7 @@ _VALUE_CHECKED = frozenset({
     ("builtins", "bytes"), ("builtins", "bytearray"), ("builtins", "int"), ("builtins", "float"),
     ("builtins", "complex"), ("builtins", "slice"), ("builtins", "range"), ("builtins", "type"),
     ("_codecs", "encode"), ("codecs", "encode"), ("__builtin__", "bytes"), ("__builtin__", "bytearray"),
+    ("dill._dill", "_create_dtypemeta"),  # looks at a by-value class's __module__
 })
 
 
@@ -80,36 +86,53 @@ class _Lit:
 
 
 class _Tuple:
+    """A tuple: immutable, its items are known."""
+
     __slots__ = ("items",)
 
     def __init__(self, items: list[Any]) -> None:
         self.items = items
 
 
-class _Global:
-    __slots__ = ("key",)
+class _Box:
+    """Any other object (container, call result, global): what was stored into it as data.
 
-    def __init__(self, key: tuple[str, str] | None) -> None:
-        self.key = key
+    Once it is handed to a call (or used as one) it is *tainted*: everything reachable from
+    it is pinned, and so is whatever is stored into it later (the callee may keep it).
+    """
+
+    __slots__ = ("items", "tainted", "key")
+
+    def __init__(self, key: tuple[str, str] | None = None) -> None:
+        self.items: list[Any] = []
+        self.tainted = False
+        self.key = key  # (module, name) of a global
 
 
 _MARK = object()
-_OTHER = object()  # any value the analysis does not need to follow
 
 
 def _pin(tok: Any) -> None:
-    if type(tok) is _Lit:
-        tok.pinned = True
-    elif type(tok) is _Tuple:
-        for item in tok.items:
-            _pin(item)
+    """*tok*'s value reaches code: pin every literal reachable from it."""
+    todo = [tok]
+    while todo:
+        t = todo.pop()
+        kind = type(t)
+        if kind is _Lit:
+            t.pinned = True
+        elif kind is _Tuple:
+            todo.extend(t.items)
+        elif kind is _Box and not t.tainted:
+            t.tainted = True
+            todo.extend(t.items)
 
 
-def _data(tok: Any) -> None:
-    """*tok* is stored as data: a literal (or a tuple of them) stays free, so nothing to do.
-
-    Kept as a call so each opcode below says what it does with what it takes.
-    """
+def _data(owner: Any, tok: Any) -> None:
+    """*tok* is stored into *owner* as data (a dict value, a list/set item, BUILD state)."""
+    if type(owner) is _Box and not owner.tainted:
+        owner.items.append(tok)
+    else:
+        _pin(tok)
 
 
 class _Unfit(Exception):
@@ -117,7 +140,13 @@ class _Unfit(Exception):
 
 
 def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
-    """Follow the opcodes of *data*; return its literals (pinned or not) and its FRAME's position."""
+    """Follow the opcodes of *data*; return its literals (pinned or not) and its FRAME's position.
+
+    A literal stays free only if its value is reachable at load time through data positions
+    alone: dict values, list and set items and BUILD state of objects that are never handed
+    to a call, used as one, or fetched from the memo as a bare value - or as an argument of
+    the enum and datetime calls (:data:`_ROLE_GLOBALS`, :data:`_ROLE_MODULES`).
+    """
     stack: list[Any] = []
     memo: dict[int, Any] = {}
     lits: list[_Lit] = []
@@ -149,7 +178,8 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
             memo[arg] = stack[-1]
         elif name in ("GET", "BINGET", "LONG_BINGET"):
             tok = memo[arg]
-            _pin(tok)  # a value used twice is no longer only data
+            if type(tok) is not _Box:
+                _pin(tok)  # a value used twice is no longer only data (objects are followed by use)
             stack.append(tok)
         elif name == "MARK":
             stack.append(_MARK)
@@ -160,68 +190,96 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
             key = (module.value, gname.value) if type(module) is _Lit and type(gname) is _Lit else None
             if key is None or key in _VALUE_CHECKED:
                 raise _Unfit("a global the fast path does not cover")
-            stack.append(_Global(key))
+            stack.append(_Box(key))
         elif name == "GLOBAL":
             module, _, gname = str(arg).partition(" ")
             if (module, gname) in _VALUE_CHECKED:
                 raise _Unfit("a global the fast path does not cover")
-            stack.append(_Global((module, gname)))
+            stack.append(_Box((module, gname)))
         elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
             n = int(name[-1])
             items = stack[-n:]
+            if len(items) != n or _MARK in items:
+                raise _Unfit("a short stack")
             del stack[-n:]
             stack.append(_Tuple(items))
         elif name == "TUPLE":
             stack.append(_Tuple(pop_mark()))
         elif name == "EMPTY_TUPLE":
             stack.append(_Tuple([]))
+        elif name in ("EMPTY_LIST", "EMPTY_DICT", "EMPTY_SET"):
+            stack.append(_Box())
         elif name == "APPEND":
-            _data(stack.pop())
+            value = stack.pop()
+            _data(stack[-1], value)
         elif name in ("APPENDS", "ADDITEMS"):
-            for item in pop_mark():
-                _data(item)
+            items = pop_mark()
+            for item in items:
+                _data(stack[-1], item)
         elif name == "SETITEM":
             value, key = stack.pop(), stack.pop()
             _pin(key)
-            _data(value)
+            _data(stack[-1], value)
         elif name == "SETITEMS":
             items = pop_mark()
             for key in items[0::2]:
                 _pin(key)
             for value in items[1::2]:
-                _data(value)
-        elif name in ("LIST", "FROZENSET"):
-            for item in pop_mark():
-                _data(item)
-            stack.append(_OTHER)
-        elif name == "DICT":
+                _data(stack[-1], value)
+        elif name in ("LIST", "FROZENSET", "DICT"):
             items = pop_mark()
-            for key in items[0::2]:
-                _pin(key)
-            for value in items[1::2]:
-                _data(value)
-            stack.append(_OTHER)
+            box = _Box()
+            if name == "DICT":
+                for key in items[0::2]:
+                    _pin(key)
+                items = items[1::2]
+            for item in items:
+                _data(box, item)
+            stack.append(box)
         elif name == "REDUCE":
             args, func = stack.pop(), stack.pop()
-            key = func.key if type(func) is _Global else None
-            role = key is not None and (key in _ROLE_GLOBALS or key[0] in _ROLE_MODULES)
-            if not (role and type(args) is _Tuple and all(type(a) is _Lit or a is _OTHER for a in args.items)):
+            key = func.key if type(func) is _Box else None
+            result = _Box()
+            if key is not None and type(args) is _Tuple and (key in _ROLE_GLOBALS or key[0] in _ROLE_MODULES):
+                for item in args.items:  # time stamps, status values: literals stay free
+                    if type(item) is not _Lit:
+                        _pin(item)
+            elif key is not None and type(args) is _Tuple and key[0] in _SETTINGS_MODULES \
+                    and key[1].endswith("Settings"):
+                for item in args.items:  # Settings(dict) copies the dict: its values stay data
+                    if type(item) is _Box:
+                        _data(result, item)
+                    else:
+                        _pin(item)
+            else:
                 _pin(args)
-            stack.append(_OTHER)
+            _pin(func)
+            stack.append(result)
         elif name == "BUILD":
-            _pin(stack.pop())
+            state = stack.pop()
+            obj = stack[-1]
+            if type(state) is _Tuple:  # (state, slotstate): the dicts are data, anything else is not
+                for part in state.items:
+                    if type(part) is _Box:
+                        _data(obj, part)
+                    else:
+                        _pin(part)
+            elif type(state) is _Box:
+                _data(obj, state)
+            else:
+                _pin(state)
         elif name == "STOP":
-            for tok in stack:
-                _pin(tok)
-            stack.clear()
-        elif any(s.name == "mark" for s in op.stack_before):
-            for tok in pop_mark():
-                _pin(tok)
-            stack.extend(_OTHER for _ in op.stack_after)
-        else:  # everything else: whatever it takes is pinned, what it pushes is not followed
-            for _ in op.stack_before:
+            stack.clear()  # the job goes to the caller: nothing of it runs at load time
+        else:  # everything else: whatever it takes reaches code; what it pushes is a new object
+            if any(s.name == "mark" for s in op.stack_before):
+                for tok in pop_mark():
+                    _pin(tok)
+                taken = [s for s in op.stack_before if s.name not in ("mark", "stackslice")]
+            else:
+                taken = op.stack_before
+            for _ in taken:
                 _pin(stack.pop())
-            stack.extend(_OTHER for _ in op.stack_after)
+            stack.extend(_Box() for _ in op.stack_after)
     if frames > 1:
         raise _Unfit("several frames")
     return lits, frame_at

@@ -511,6 +511,35 @@ def test_a_literal_used_twice_or_as_a_name_is_pinned() -> None:
     assert "n" not in pinned
 
 
+class _ToTuple:
+    """Pickles as ``tuple(items)``: its items reach a call."""
+
+    def __init__(self, items: Any) -> None:
+        self.items = items
+
+    def __reduce__(self) -> Any:
+        return (tuple, (self.items,))
+
+
+class _FilledByAppends:
+    """Pickles as ``list()`` then APPENDS: a call's result filled with data afterwards."""
+
+    def __reduce__(self) -> Any:
+        return (list, (), None, iter(["bbbbb"]))
+
+
+def test_a_literal_that_reaches_a_call_through_containers_is_pinned() -> None:
+    from plams_core.dilltemplates import _analyse
+
+    lits, _ = _analyse(pickle.dumps({"k": _ToTuple(["aaaaa"]), "free": "ccccc"}, protocol=4))
+    pinned = {lit.value: lit.pinned for lit in lits}
+    assert (pinned["aaaaa"], pinned["ccccc"], pinned["k"], pinned["tuple"]) == (True, False, True, True)
+    lits, _ = _analyse(pickle.dumps([_ToTuple(_FilledByAppends())], protocol=4))
+    assert all(lit.pinned for lit in lits if lit.value == "bbbbb")  # stored into an object a call gets
+    lits, _ = _analyse(pickle.dumps([_FilledByAppends()], protocol=4))
+    assert not any(lit.pinned for lit in lits if lit.value == "bbbbb")  # ... and only then
+
+
 def test_every_mutation_of_a_sibling_gets_the_full_readers_answer(templates: Any, tmp_path: Path) -> None:
     family = _siblings(3)
     _summary(family[0], tmp_path)  # the template
