@@ -7,8 +7,8 @@ spawn to exit, plus its user+sys CPU time and peak RSS from wait4):
             load_all(FOLDER); prints the number of jobs loaded (checked against every run).
             That is what a user waits for to see the jobs of a folder with PLAMS itself.
   ls        `plams-tui ls --json --no-cache FOLDER > /dev/null`: a first open, no cache of ours.
-  ls-new    `plams-tui ls --json FOLDER > /dev/null` with XDG_CACHE_HOME a new empty folder
-            each time: a user's real first open, which also writes the cache.
+  ls-new    `plams-tui ls --json --cache FOLDER > /dev/null` with XDG_CACHE_HOME a new empty
+            folder each time: a first open that also writes the cache (opt-in since 7007f2d).
   ls-cache  the same with a cache written by one untimed run before: a second open.
 The last two only when `ls --help` offers --no-cache, i.e. there is a cache; they never touch
 the user's own ~/.cache.
@@ -233,7 +233,9 @@ def main(argv: list[str] | None = None) -> None:
                 sides.append(Side("plams-tui ls --json" + (" --no-cache" if has_cache else ""), ls_argv,
                                   env=no_cache_env))
                 if has_cache:
-                    cached = [args.tui, "ls", "--json", str(folder)]
+                    opt_in = "--cache" in subprocess.run([args.tui, "ls", "--help"], capture_output=True,
+                                                         text=True).stdout  # the cache is opt-in since 7007f2d
+                    cached = [args.tui, "ls", "--json", *(["--cache"] if opt_in else []), str(folder)]
                     sides.append(Side("plams-tui ls --json (empty cache: 1st open, writes it)", cached,
                                       fresh_cache=True))
                     warm_env = {"XDG_CACHE_HOME": str(tmp / "cache-warm")}

@@ -946,12 +946,13 @@ def _replace(rec: JobRecord, **changes: Any) -> JobRecord:
     return replace(rec, **changes)
 
 
-def scan_workdir(path: str | os.PathLike[str], *, hashing: str | None = "input", cache: bool = True,
+def scan_workdir(path: str | os.PathLike[str], *, hashing: str | None = "input", cache: bool = False,
                  workers: int | None = None) -> WorkdirIndex:
     """Index the PLAMS working folder at *path* without writing to it or running anything from it.
 
     *hashing* is how job hashes are computed from the files (``input``, ``runscript``,
-    ``input+runscript`` or ``none``); *cache* allows the summary cache outside the folder;
+    ``input+runscript`` or ``none``); *cache* uses (and updates) the summary cache outside
+    the folder, which pays only where .dill files differ in shape (off: nothing is written anywhere);
     *workers* forces the number of reading processes (default: automatic).
     Raises :class:`~plams_core.errors.WorkdirError` if *path* is no working folder.
     """

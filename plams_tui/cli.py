@@ -58,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hashing", default="input", metavar="MODE",
                    help="how job hashes are computed from the files: " + ", ".join(_HASHING) + " (default: input)")
-    p.add_argument("--no-cache", action="store_true", help="do not use the summary cache in ~/.cache/plams-tui")
+    # Off by default since templates answer most .dill files faster than a cache lookup
+    # (bench/README.md); worth it where .dill files differ in shape, maybe on network mounts.
+    cache = p.add_mutually_exclusive_group()
+    cache.add_argument("--cache", action="store_true", help="use and update the summary cache in "
+                       "$XDG_CACHE_HOME/plams-tui (faster reopening when .dill files differ in shape)")
+    cache.add_argument("--no-cache", action="store_true", help="do not use the cache (the default)")
 
 
 def _scan(args: argparse.Namespace) -> Any:
@@ -67,7 +72,7 @@ def _scan(args: argparse.Namespace) -> Any:
     if args.hashing not in _HASHING:
         raise UsageError(f"--hashing: unknown mode {args.hashing!r} (use one of {', '.join(_HASHING)})")
     return scan_workdir(args.workdir, hashing=None if args.hashing == "none" else args.hashing,
-                        cache=not args.no_cache)
+                        cache=args.cache)
 
 
 def _write(text: str) -> None:

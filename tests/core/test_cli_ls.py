@@ -101,6 +101,19 @@ def test_table_and_nothing_written(zoo26: Path, capsys: pytest.CaptureFixture[st
     assert snapshot(zoo26) == before
 
 
+def test_cache_only_when_asked(zoo26: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    code, plain, _ = run(capsys, "ls", "--json", str(zoo26))
+    assert code == 0 and not (tmp_path / "xdg").exists()
+    code, cached, _ = run(capsys, "ls", "--json", "--cache", str(zoo26))
+    assert code == 0 and list((tmp_path / "xdg" / "plams-tui" / "index").iterdir())
+    assert run(capsys, "ls", "--json", "--cache", str(zoo26))[1] == cached == plain
+    with pytest.raises(SystemExit) as exited:
+        main(["ls", "--cache", "--no-cache", str(zoo26)])
+    assert exited.value.code == 2 and "not allowed with" in capsys.readouterr().err
+
+
 def test_ls_and_show_do_not_import_textual(tmp_path: Path) -> None:
     workdir = tmp_path / "plams_workdir"
     (workdir / "job").mkdir(parents=True)

@@ -258,9 +258,11 @@ def test_cache_lives_outside_and_gives_the_same_records(zoo26: tuple[Path, dict[
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     workdir = zoo26[0]
     before = snapshot(workdir)
-    first = list(scan_workdir(workdir))
-    second = list(scan_workdir(workdir))
-    assert first == second
+    default = list(scan_workdir(workdir))
+    assert not (tmp_path / "cache").exists()  # off by default: nothing written anywhere
+    first = list(scan_workdir(workdir, cache=True))
+    second = list(scan_workdir(workdir, cache=True))
+    assert default == first == second
     assert list((tmp_path / "cache" / "plams-tui" / "index").iterdir())
     assert snapshot(workdir) == before
 
@@ -337,7 +339,7 @@ def test_refresh_after_deleting_a_job_folder_and_csv_append(live_index: tuple[Pa
 def test_a_broken_cache_is_ignored(zoo26: tuple[Path, dict[str, Any]], tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    want = list(scan_workdir(zoo26[0]))
+    want = list(scan_workdir(zoo26[0], cache=True))
     for entry in (tmp_path / "cache" / "plams-tui" / "index").iterdir():
         entry.write_bytes(b"\xff not marshal data")
-    assert list(scan_workdir(zoo26[0])) == want
+    assert list(scan_workdir(zoo26[0], cache=True)) == want
