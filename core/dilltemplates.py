@@ -268,9 +268,14 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
                 _data(obj, state)
             else:
                 _pin(state)
+        elif name == "DUP":  # the same object twice: what is stored into one copy is in the other
+            tok = stack[-1]
+            _pin(tok)
+            stack.append(tok)
         elif name == "STOP":
             stack.clear()  # the job goes to the caller: nothing of it runs at load time
         else:  # everything else: whatever it takes reaches code; what it pushes is a new object
+            # (no other opcode passes an object through: they build, call or import)
             if any(s.name == "mark" for s in op.stack_before):
                 for tok in pop_mark():
                     _pin(tok)

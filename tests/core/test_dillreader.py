@@ -540,6 +540,17 @@ def test_a_literal_that_reaches_a_call_through_containers_is_pinned() -> None:
     assert not any(lit.pinned for lit in lits if lit.value == "bbbbb")  # ... and only then
 
 
+def test_data_stored_through_a_dup_alias_is_pinned_when_the_object_reaches_a_call() -> None:
+    from plams_core.dilltemplates import _analyse
+
+    # EMPTY_LIST MEMOIZE DUP, APPENDS 'zzzzz' into the copy (left on the stack); then tuple(memo[0])
+    data = (b"\x80\x04]\x94" + b"2" + b"(\x8c\x05zzzzz" + b"e" + b"cbuiltins\ntuple\n" + b"h\x00"
+            + b"\x85" + b"R" + b".")
+    assert pickle.loads(data) == ("zzzzz",)  # a real load hands the literal to tuple()
+    lits, _ = _analyse(data)
+    assert [(lit.value, lit.pinned) for lit in lits] == [("zzzzz", True)]
+
+
 def test_every_mutation_of_a_sibling_gets_the_full_readers_answer(templates: Any, tmp_path: Path) -> None:
     family = _siblings(3)
     _summary(family[0], tmp_path)  # the template
