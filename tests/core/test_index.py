@@ -285,11 +285,17 @@ def live_index(zoo26: tuple[Path, dict[str, Any]], tmp_path: Path) -> tuple[Path
     return workdir, scan_workdir(workdir, cache=False)
 
 
-def test_refresh_after_a_new_file(live_index: tuple[Path, WorkdirIndex]) -> None:
+def test_refresh_after_a_new_file(live_index: tuple[Path, WorkdirIndex], monkeypatch: pytest.MonkeyPatch) -> None:
+    import plams_core.index as index_module
+
     workdir, index = live_index
     before = {r.path: r for r in index}
     (workdir / "opt" / "extra.txt").write_text("more output\n")
+    read: list[str] = []
+    real_read = index_module._read_folder
+    monkeypatch.setattr(index_module, "_read_folder", lambda prefix, rel, *a: read.append(rel) or real_read(prefix, rel, *a))
     update = index.refresh_paths([str(workdir / "opt" / "extra.txt")])
+    assert read == ["opt"]  # proportional to the change: one folder read again, not the working folder
     assert [r.path for r in update.changed] == ["opt"] and not update.removed
     new = index.get("opt")
     assert new is not None and "extra.txt" in new.files
