@@ -213,11 +213,6 @@ _new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (ho
 _worker_state: tuple[str, str | None, ScanCache] | None = None
 
 
-def _dill_of(info: Any) -> tuple[Any, ...]:
-    return (str(info.verdict), info.reason, info.class_name, None if info.status is None else str(info.status),
-            tuple(info.children or ()))
-
-
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # Below malloc's mmap threshold (128 KiB): a 1 MiB first read cost an mmap/munmap pair and
 # page faults per file, ~20 us, more than the rest of reading a job folder.
@@ -766,13 +761,23 @@ class WorkdirIndex:
             files = folder.names
         else:
             files = tuple(n for n in folder.names if not (n[-1] == "/" and kinds.get(rel + "/" + n[:-1])))
-        # positional, in field order: this runs once per job on every open
         return JobRecord(
-            name, rel, self._job_parent(rel) if "/" in rel else None, kind,
-            dill.class_name if ok_dill else None,  # type: ignore[union-attr]
-            status, source, status not in _FINAL and status != "unknown" and not pids, job_hash,
-            "missing" if dill is None else dill.verdict, None if dill is None else dill.reason,
-            None, children, files, (csv_row.error or None) if csv_row is not None else None, pids, log_name,
+            name=name,
+            path=rel,
+            parent=self._job_parent(rel) if "/" in rel else None,
+            kind=kind,
+            class_name=dill.class_name if ok_dill else None,  # type: ignore[union-attr]
+            status=status,
+            status_source=source,
+            interrupted=status not in _FINAL and status != "unknown" and not pids,
+            hash=job_hash,
+            dill="missing" if dill is None else dill.verdict,
+            dill_reason=None if dill is None else dill.reason,
+            children=children,
+            files=files,
+            error=(csv_row.error or None) if csv_row is not None else None,
+            pids=pids,
+            log_name=log_name,
         )
 
     def _from_children(self, children: tuple[str, ...]) -> tuple[str, str]:
