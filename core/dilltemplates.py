@@ -11,28 +11,31 @@ The proof
 ---------
 A *template* is made from a file the full reader found ``ok``. The template's opcodes are
 followed once, symbolically (:func:`pickletools.genops`, pure Python, no object built), to
-find its *data literals*: ``SHORT_BINUNICODE``, ``BINUNICODE`` and ``SHORT_BINBYTES``
-whose value reaches nothing at load time but data positions: dict values (SETITEM/
-SETITEMS, DICT), list and set items (APPEND/APPENDS/ADDITEMS, LIST, FROZENSET) and BUILD
-state, directly or inside tuples, of objects that are never handed to a call or used as
-one (an object handed to a call *taints*: all reachable from it, and all stored into it
-later, is pinned), plus the arguments of ``datetime.*`` and of PLAMS's and plams_core's
-enum classes (time stamps, the status) and the dict handed to their ``Settings`` classes
-(which copy it, as the full reader's ``Settings(dict)`` does). A literal that is fetched from the memo again, used
-as a key, a global's name, or reaches any other call is *pinned*. The template is the file
-cut into constant bytes and the data literals between them.
+find its *data literals*: ``SHORT_BINUNICODE``, ``BINUNICODE``, ``SHORT_BINBYTES`` and the
+fixed-size numbers ``BINFLOAT``, ``BININT1``, ``BININT2``, ``BININT`` (the coordinates of an
+AMS job's molecule) whose value reaches nothing at load time but data positions: dict
+values (SETITEM/SETITEMS, DICT), list and set items (APPEND/APPENDS/ADDITEMS, LIST,
+FROZENSET) and BUILD state, directly or inside tuples, of objects that are never handed to
+a call or used as one (an object handed to a call *taints*: all reachable from it, and all
+stored into it later, is pinned); also the arguments of ``datetime.*`` and of PLAMS's and
+plams_core's enum classes (time stamps, the status), and the dict handed to their
+``Settings`` classes (which copy it). A literal that is fetched from the memo again, used as
+a key or a global's name, or that reaches any other call is *pinned*. The template is the
+file cut into constant bytes and the data literals between them.
 
 A file matches when it is exactly those constant bytes with a well-formed literal of the
-same opcode in each gap (and a single FRAME whose length is the rest of the file). It then
-runs the same opcodes with the same memo indices, names the same globals and makes the same
-calls with the same arguments, except for strings and bytes that are only stored as data.
-Whether loading runs code does not depend on such values: nothing the full reader allows
-looks into a stored string (templates that name the few globals whose checks read string
-values, like ``_create_namedtuple``, are not made). So the verdict is the template's
-(``ok``), and the class too; the status is read from its literal. Which literal holds the
-name and the status is found by running the full reader on the template with every data
-string replaced by a marker, so the fields come from the same code as always. Anything
-else, including text that is not valid UTF-8, goes to the full reader.
+same opcode in each gap (for a number, the same number of bytes), and a single FRAME whose
+length is the rest of the file. It then runs the same opcodes with the same memo indices,
+names the same globals and makes the same calls with the same arguments, except for
+strings, bytes and numbers that are only stored as data. Whether loading runs code does not
+depend on such values: nothing the full reader allows looks into a stored value (templates
+that name the few globals whose checks do, like ``_create_namedtuple``, are not made), and
+installed code that receives them (``__setstate__``, the enum lookup) is trusted by the
+full reader too. So the verdict is the template's (``ok``), and the class too; the status is
+read from its literal. Which literal holds the status is found by running the full reader
+on the template with every data string replaced by a marker, so the fields come from the
+same code as always. Anything else, including text that is not valid UTF-8, goes to the
+full reader.
 
 Templates are only made from files with no MultiJob children, up to :data:`MAX_TEMPLATES`
 per process, and a process stops making them after :data:`MAX_BUILDS` tries, so a folder of
@@ -57,8 +60,11 @@ MAX_TRIES = 8
 #: Larger files are not made templates (a job pickle is a few KiB; a template keeps its bytes).
 MAX_TEMPLATE_BYTES = 1 << 16
 
-# Literal opcodes a slot may hold, and the size of their length field.
-_SLOT_OPS = {"SHORT_BINUNICODE": 1, "BINUNICODE": 4, "SHORT_BINBYTES": 1}
+# Literal opcodes a slot may hold: the size of their length field, or minus the size of a
+# fixed-size argument (numbers: coordinates, counts). A number of another size is another
+# opcode, so it does not match.
+_SLOT_OPS = {"SHORT_BINUNICODE": 1, "BINUNICODE": 4, "SHORT_BINBYTES": 1,
+             "BINFLOAT": -8, "BININT1": -1, "BININT2": -2, "BININT": -4}
 _TEXT_OPS = frozenset({"SHORT_BINUNICODE", "BINUNICODE"})
 # Calls whose literal arguments are data: the status enum and time stamps.
 _ROLE_MODULES = frozenset({"scm.plams.core.enums", "plams_core.status", "plams_core.enums"})
@@ -328,6 +334,8 @@ class _Template:
                 if width == 1:
                     n = data[pos]
                     pos += 1
+                elif width < 0:
+                    n = -width
                 else:
                     n = int.from_bytes(data[pos:pos + 4], "little")
                     pos += 4
@@ -360,10 +368,15 @@ def _build(data: bytes, load: Callable[[bytes], tuple[str, str | None, dict[str,
     start = 0
     for i, lit in enumerate(free):
         width = _SLOT_OPS[lit.op]
-        header_end = lit.pos + 1 + width
-        payload = lit.value.encode("utf-8", "surrogatepass") if lit.op in _TEXT_OPS else bytes(lit.value)
-        if data[header_end:header_end + len(payload)] != payload:
-            raise _Unfit("a literal not where genops said")
+        header_end = lit.pos + 1 + max(width, 0)
+        if width < 0:  # a number: its bytes as they are
+            payload = data[header_end:header_end - width]
+            if len(payload) != -width:
+                raise _Unfit("a truncated number")
+        else:
+            payload = lit.value.encode("utf-8", "surrogatepass") if lit.op in _TEXT_OPS else bytes(lit.value)
+            if data[header_end:header_end + len(payload)] != payload:
+                raise _Unfit("a literal not where genops said")
         consts.append(data[start:lit.pos + 1])
         widths.append(width)
         marked += data[start:lit.pos + 1]

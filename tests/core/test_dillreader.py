@@ -30,6 +30,7 @@ from plams_core.dillreader import DillInfo, read_dill, read_dill_bytes  # noqa: 
 
 TESTS = Path(__file__).resolve().parents[1]
 ZOO = TESTS / "fixtures" / "zoo.py"
+AMS_JOBS = TESTS / "fixtures" / "ams_jobs.py"
 DILL_PAYLOADS = TESTS / "fixtures" / "hostile" / "dill_payloads.py"
 CANARY = payloads.CANARY
 
@@ -476,6 +477,21 @@ def test_summary_of_every_real_pickle_is_the_full_readers(zoo: tuple[str, Path, 
     assert templates.hits > 0  # the fast path did answer: the zoo has several ShJobs
 
 
+def test_ams_jobs_read_ok_and_their_siblings_come_from_templates(tmp_path: Path, templates: Any) -> None:
+    from plams_core.dillreader import read_dill_summary
+
+    proc = run_script(peer_python("2026.104"), AMS_JOBS, cwd=tmp_path, args=[str(tmp_path), "8"])
+    assert proc.returncode == 0, proc.stderr
+    paths = sorted((tmp_path / "wd").glob("water_*/water_*.dill"))
+    assert len(paths) == 8
+    for path in paths:
+        info = read_dill(path)
+        assert (info.verdict, info.class_name, info.class_module, info.status) == (
+            "ok", "AMSJob", "scm.plams.interfaces.adfsuite.ams", "successful"), (path, info.reason)
+        assert read_dill_summary(path) == _full(path)
+    assert templates.hits == 7  # all but the first: coordinates and the task differ, but only as data
+
+
 def _siblings(n: int) -> list[bytes]:
     statuses = ["successful", "crashed", "copied", "failed"]
     out = []
@@ -484,6 +500,8 @@ def _siblings(n: int) -> list[bytes]:
         job.status = statuses[i % 4]
         job.path = f"/cluster/scratch/plams.{1000 + i}/job_{i}"
         job.files = [f"job_{i}.in", f"job_{i}.out"]  # type: ignore[attr-defined]
+        job.energy = -76.0 - i / 100  # type: ignore[attr-defined]
+        job.natoms = 3 + i % 2  # type: ignore[attr-defined]
         out.append(pickle.dumps(job, protocol=4))
     return out
 
