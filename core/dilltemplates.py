@@ -49,6 +49,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from plams_core.dillreader import _normal_module  # the reader's own old-spelling aliases
+
 __all__ = ["DillTemplates", "MAX_BUILDS", "MAX_TEMPLATES", "MAX_TEMPLATE_BYTES", "MAX_TRIES"]
 
 #: Templates kept per process; a working folder of one script needs a handful.
@@ -71,13 +73,14 @@ _ROLE_MODULES = frozenset({"scm.plams.core.enums", "plams_core.status", "plams_c
 _ROLE_GLOBALS = frozenset({("datetime", "datetime"), ("datetime", "date"), ("datetime", "time")})
 # Settings classes called with a dict (plams_core pickles Settings so): the dict is data.
 _SETTINGS_MODULES = frozenset({"scm.plams.core.settings", "plams_core.settings"})
-# Globals whose checks in the full reader look at string values inside containers (or at
-# literal arguments): a template naming one is not made.
+# Globals whose checks in the full reader look at values inside containers (or at literal
+# arguments): a template naming one is not made. Module names as the reader normalises them
+# (``__builtin__`` -> ``builtins``, ``dill.dill`` -> ``dill._dill``, ...).
 _VALUE_CHECKED = frozenset({
     ("dill._dill", "_create_namedtuple"), ("dill._dill", "_eval_repr"), ("dill._dill", "_import_module"),
     ("builtins", "bytes"), ("builtins", "bytearray"), ("builtins", "int"), ("builtins", "float"),
     ("builtins", "complex"), ("builtins", "slice"), ("builtins", "range"), ("builtins", "type"),
-    ("_codecs", "encode"), ("codecs", "encode"), ("__builtin__", "bytes"), ("__builtin__", "bytearray"),
+    ("_codecs", "encode"), ("codecs", "encode"),
     ("dill._dill", "_create_dtypemeta"),  # looks at a by-value class's __module__
 })
 
@@ -193,15 +196,18 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
             gname, module = stack.pop(), stack.pop()
             _pin(gname)
             _pin(module)
-            key = (module.value, gname.value) if type(module) is _Lit and type(gname) is _Lit else None
+            key = None
+            if type(module) is _Lit and type(gname) is _Lit and type(module.value) is str:
+                key = (_normal_module(module.value), gname.value)
             if key is None or key in _VALUE_CHECKED:
                 raise _Unfit("a global the fast path does not cover")
             stack.append(_Box(key))
         elif name == "GLOBAL":
             module, _, gname = str(arg).partition(" ")
-            if (module, gname) in _VALUE_CHECKED:
+            key = (_normal_module(module), gname)
+            if key in _VALUE_CHECKED:
                 raise _Unfit("a global the fast path does not cover")
-            stack.append(_Box((module, gname)))
+            stack.append(_Box(key))
         elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
             n = int(name[-1])
             items = stack[-n:]

@@ -569,6 +569,15 @@ def test_data_stored_through_a_dup_alias_is_pinned_when_the_object_reaches_a_cal
     assert [(lit.value, lit.pinned) for lit in lits] == [("zzzzz", True)]
 
 
+def test_no_template_names_a_value_checked_global_in_any_spelling() -> None:
+    from plams_core.dilltemplates import _analyse, _Unfit
+
+    for data in (b"cdill.dill\n_create_namedtuple\n.", b"c__builtin__\nbytes\n.",
+                 b"\x80\x04\x8c\tdill.dill\x8c\n_eval_repr\x93.", b"cdill._dill\n_create_namedtuple\n."):
+        with pytest.raises(_Unfit):
+            _analyse(data)
+
+
 def test_every_mutation_of_a_sibling_gets_the_full_readers_answer(templates: Any, tmp_path: Path) -> None:
     family = _siblings(3)
     _summary(family[0], tmp_path)  # the template
