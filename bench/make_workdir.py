@@ -9,6 +9,7 @@ bench/workdir_script.py, the PLAMS script that is run.
 
     python bench/make_workdir.py                       # 20,000 jobs, PLAMS of this python
     python bench/make_workdir.py -n 2000 --plams-python /root/venv24/bin/python
+    python bench/make_workdir.py --kind ams -n 2000     # AMS jobs, 200-atom molecules (AMS faked)
 
 The folder is bench/data/jobs<N>-plams<version>/ unless --out/--folder say otherwise; a
 manifest of what PLAMS knew about the jobs (counts by status, .dill files) is written next
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPT = HERE / "workdir_script.py"
+SCRIPTS = {"trivial": HERE / "workdir_script.py", "ams": HERE / "ams_workdir_script.py"}
 
 
 def plams_version(python: str) -> str:
@@ -41,7 +42,8 @@ def plams_version(python: str) -> str:
     return proc.stdout.strip()
 
 
-def build(python: str, out: Path, folder: str, n_jobs: int, seed: int) -> dict[str, object]:
+def build(python: str, out: Path, folder: str, n_jobs: int, seed: int, kind: str = "trivial",
+          extra: list[str] | None = None) -> dict[str, object]:
     """Run the PLAMS script; return its manifest. Progress lines pass through to stdout."""
     out.mkdir(parents=True, exist_ok=True)
     if (out / folder).exists():
@@ -52,7 +54,8 @@ def build(python: str, out: Path, folder: str, n_jobs: int, seed: int) -> dict[s
     start = time.perf_counter()
     # cwd = out: PLAMS may write a few files in the current folder (nothing, in practice)
     proc = subprocess.run(
-        [python, str(SCRIPT), str(out.resolve()), folder, str(n_jobs), str(seed), str(manifest.resolve())],
+        [python, str(SCRIPTS[kind]), str(out.resolve()), folder, str(n_jobs), str(seed), str(manifest.resolve()),
+         *(extra or [])],
         cwd=out,
         env=env,
     )
@@ -73,11 +76,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=HERE / "data", help="parent folder (default bench/data)")
     parser.add_argument("--folder", help="working folder name (default jobs<N>-plams<version>)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--kind", choices=sorted(SCRIPTS), default="trivial",
+                        help="trivial: bench/workdir_script.py's mix; ams: PLAMS's AMSJob on molecules "
+                        "(bench/ams_workdir_script.py, AMS faked)")
+    parser.add_argument("--atoms", type=int, default=200, help="atoms per molecule for --kind ams")
     args = parser.parse_args(argv)
     version = plams_version(args.plams_python)
-    folder = args.folder or f"jobs{args.jobs}-plams{version}"
-    print(f"building {args.out / folder} with PLAMS {version}: {args.jobs} jobs", flush=True)
-    data = build(args.plams_python, args.out, folder, args.jobs, args.seed)
+    prefix = "jobs" if args.kind == "trivial" else f"ams{args.atoms}atoms-"
+    folder = args.folder or f"{prefix}{args.jobs}-plams{version}"
+    print(f"building {args.out / folder} with PLAMS {version}: {args.jobs} {args.kind} jobs", flush=True)
+    extra = [str(args.atoms)] if args.kind == "ams" else []
+    data = build(args.plams_python, args.out, folder, args.jobs, args.seed, args.kind, extra)
     print(json.dumps(data, indent=1))
 
 
