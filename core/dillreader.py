@@ -31,15 +31,16 @@ Policy (what counts as load-time execution)
   path of identifiers, never a ``*.__main__`` module nor one that acts when imported
   (``antigravity``, ``idlelib``, ``test``, ...); a name that is an identifier, not a dunder
   (except ``copyreg.__newobj__``/``__newobj_ex__``, dill's ``__builtin__.__main__`` and a
-  module's ``__dict__``), and dotted only for nested classes (``Outer.Inner``: every part
-  capitalised), because a dotted name walks attributes (``('scm.plams.core.functions',
-  'os.system')`` reaches ``os.system``). Merely naming a global is not execution.
+  module's ``__dict__``), and dotted only for attributes of a class (``Outer.Inner``,
+  ``Molecule.from_array``: the first part capitalised), because a dotted name walks
+  attributes (``('scm.plams.core.functions', 'os.system')`` reaches ``os.system``). Merely
+  naming a global is not execution; calling one is checked below.
 * **Calls** (REDUCE, INST/OBJ with arguments, by-value functions, bound methods): only the
   allowlist in ``_CALLS`` with checked arguments: dill's ``_create_type`` (metaclass
   ``type`` or ``abc.ABCMeta`` only), ``_load_type``, ``_create_function``,
   ``_create_code``, ``_create_cell``, ``_create_lock``/``_create_rlock``,
   ``_create_namedtuple``, ``_create_array``, ``_create_dtypemeta``, ``_setitems`` on a
-  fresh dict; ``builtins.getattr`` only on a lock from ``_create_lock``/``_create_rlock``
+  fresh dict; ``types.MethodType`` (binds, calls nothing); ``builtins.getattr`` only on a lock from ``_create_lock``/``_create_rlock``
   for ``acquire``/``release``/``_is_owned``/``_release_save``/``_acquire_restore``;
   ``builtins.setattr`` only of ``__qualname__`` on a by-value class or ``cell_contents`` on
   a cell; data constructors (set, frozenset, bytearray, complex, ``_codecs.encode`` with a
@@ -426,6 +427,7 @@ _ModuleDict = _stub_class(
 )
 _Scalar = _kind("a numpy scalar")
 _Data = _kind("a data object", frozenset({_BUILD}))
+_BoundMethod = _kind("a bound method")
 
 
 # --------------------------------------------------------------------------------------
@@ -497,7 +499,10 @@ def _new_global(raw_module: str, name: str) -> Any:
         pass  # dill's spelling of type(None)
     elif "." in name:
         names = name.split(".")
-        if strict or not all(n.isidentifier() and not _is_dunder(n) and n[:1].isupper() for n in names):
+        # A class's attribute (``Molecule.from_array``, a nested ``Outer.Inner``): looked up on an
+        # installed class, and a stub that may not be called. A lowercase first part is a
+        # module attribute (``functions.os.system``): refused.
+        if strict or not names[0][:1].isupper() or not all(n.isidentifier() and not _is_dunder(n) for n in names):
             _unsafe(f"walks attributes with the dotted global {module}.{name}")
     elif not name.isidentifier():
         _corrupt(f"names a global with the odd name {name!r}")
@@ -1038,6 +1043,14 @@ def _call_collection(cls: _StubType, *args: Any) -> Any:
     return obj
 
 
+def _call_method_type(cls: _StubType, *args: Any) -> Any:
+    # types.MethodType(func, obj) binds, calls nothing (dill pickles bound methods so; PLAMS
+    # 2024 Molecules keep one). Calling the result at load time is refused like any stub's.
+    if len(args) != 2:
+        _unsafe("calls types.MethodType with unusual arguments at load time")
+    return _make(_BoundMethod, args)
+
+
 def _call_partial(cls: _StubType, *args: Any) -> Any:
     # functools.partial(func): stores func, calls nothing
     if len(args) != 1:
@@ -1092,6 +1105,7 @@ _CALLS: dict[tuple[str, str], Callable[[_StubType, tuple[Any, ...]], Any]] = {
     ("collections", "Counter"): _call_collection,
     ("types", "SimpleNamespace"): _call_data,
     ("functools", "partial"): _call_partial,
+    ("types", "MethodType"): _call_method_type,
     ("numpy._core.multiarray", "_reconstruct"): _call_reconstruct,
     ("numpy._core.multiarray", "scalar"): _call_scalar,
     ("numpy._core.numeric", "_frombuffer"): _call_numpy_data,

@@ -18,9 +18,10 @@ values (SETITEM/SETITEMS, DICT), list and set items (APPEND/APPENDS/ADDITEMS, LI
 FROZENSET) and BUILD state, directly or inside tuples, of objects that are never handed to
 a call or used as one (an object handed to a call *taints*: all reachable from it, and all
 stored into it later, is pinned); also the arguments of ``datetime.*`` and of PLAMS's and
-plams_core's enum classes (time stamps, the status), and the dict handed to their
-``Settings`` classes (which copy it). A literal that is fetched from the memo again, used as
-a key or a global's name, or that reaches any other call is *pinned*. The template is the
+plams_core's enum classes (time stamps, the status), and what is handed to their
+``Settings`` classes (which copy it) or to ``types.MethodType`` (which binds it), which
+becomes data of the result. A literal used as a key or a global's name, or that reaches
+any other call, through any of the references the memo gives it, is *pinned*. The template is the
 file cut into constant bytes and the data literals between them.
 
 A file matches when it is exactly those constant bytes with a well-formed literal of the
@@ -50,7 +51,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from plams_core.dillreader import _normal_module  # the reader's own old-spelling aliases
+from plams_core.dillreader import _BUILTIN_TYPE_NAMES, _LOAD_TYPE_ALIASES, _normal_module  # the reader's own
 
 __all__ = ["DillTemplates", "MAX_BUILDS", "MAX_TEMPLATES", "MAX_TEMPLATE_BYTES", "MAX_TRIES"]
 
@@ -74,16 +75,25 @@ _ROLE_MODULES = frozenset({"scm.plams.core.enums", "plams_core.status", "plams_c
 _ROLE_GLOBALS = frozenset({("datetime", "datetime"), ("datetime", "date"), ("datetime", "time")})
 # Settings classes called with a dict (plams_core pickles Settings so): the dict is data.
 _SETTINGS_MODULES = frozenset({"scm.plams.core.settings", "plams_core.settings"})
-# Globals whose checks in the full reader look at values inside containers (or at literal
-# arguments): a template naming one is not made. Module names as the reader normalises them
-# (``__builtin__`` -> ``builtins``, ``dill.dill`` -> ``dill._dill``, ...).
+# Calls that only bind their arguments into the result (PLAMS 2024 Molecules keep a bound method).
+_BINDING_GLOBALS = frozenset({("types", "MethodType")})
+# Globals whose checks in the full reader look at the values they get: a template naming one
+# is not made (belt and braces: values handed to a call are pinned anyway). Module names as
+# the reader normalises them (``__builtin__`` -> ``builtins``, ``dill.dill`` -> ``dill._dill``).
 _VALUE_CHECKED = frozenset({
     ("dill._dill", "_create_namedtuple"), ("dill._dill", "_eval_repr"), ("dill._dill", "_import_module"),
     ("builtins", "bytes"), ("builtins", "bytearray"), ("builtins", "int"), ("builtins", "float"),
-    ("builtins", "complex"), ("builtins", "slice"), ("builtins", "range"), ("builtins", "type"),
+    ("builtins", "complex"), ("builtins", "slice"), ("builtins", "range"),
     ("_codecs", "encode"), ("codecs", "encode"),
     ("dill._dill", "_create_dtypemeta"),  # looks at a by-value class's __module__
 })
+
+
+def _loaded_type(name: str) -> tuple[str, str]:
+    """The global dill's ``_load_type(name)`` stands for, as the full reader resolves it."""
+    if name in _LOAD_TYPE_ALIASES:
+        return _LOAD_TYPE_ALIASES[name]
+    return ("builtins" if name in _BUILTIN_TYPE_NAMES else "types", name)
 
 
 class _Lit:
@@ -154,8 +164,9 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
 
     A literal stays free only if its value is reachable at load time through data positions
     alone: dict values, list and set items and BUILD state of objects that are never handed
-    to a call, used as one, or fetched from the memo as a bare value - or as an argument of
-    the enum and datetime calls (:data:`_ROLE_GLOBALS`, :data:`_ROLE_MODULES`).
+    to a call or used as one - or as an argument of the enum and datetime calls
+    (:data:`_ROLE_GLOBALS`, :data:`_ROLE_MODULES`). Tokens are shared through the memo, so
+    every use of a value is seen.
     """
     stack: list[Any] = []
     memo: dict[int, Any] = {}
@@ -187,10 +198,9 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
         elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
             memo[arg] = stack[-1]
         elif name in ("GET", "BINGET", "LONG_BINGET"):
-            tok = memo[arg]
-            if type(tok) is not _Box:
-                _pin(tok)  # a value used twice is no longer only data (objects are followed by use)
-            stack.append(tok)
+            # The same token again: whatever consumes it applies its rule to the shared token,
+            # so a value stored as data once and handed to a call later is pinned all the same.
+            stack.append(memo[arg])
         elif name == "MARK":
             stack.append(_MARK)
         elif name == "STACK_GLOBAL":
@@ -257,15 +267,20 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
                 for item in args.items:  # time stamps, status values: literals stay free
                     if type(item) is not _Lit:
                         _pin(item)
-            elif key is not None and type(args) is _Tuple and key[0] in _SETTINGS_MODULES \
-                    and key[1].endswith("Settings"):
-                for item in args.items:  # Settings(dict) copies the dict: its values stay data
+            elif key is not None and type(args) is _Tuple and (
+                    key in _BINDING_GLOBALS or (key[0] in _SETTINGS_MODULES and key[1].endswith("Settings"))):
+                for item in args.items:  # Settings(dict) copies, MethodType(f, obj) binds: data of the result
                     if type(item) is _Box:
                         _data(result, item)
                     else:
                         _pin(item)
             else:
                 _pin(args)
+                if key == ("dill._dill", "_load_type") and type(args) is _Tuple and len(args.items) == 1 \
+                        and type(args.items[0]) is _Lit and type(args.items[0].value) is str:
+                    result.key = _loaded_type(args.items[0].value)  # a global by another name
+                    if result.key in _VALUE_CHECKED:
+                        raise _Unfit("a global the fast path does not cover")
             _pin(func)
             stack.append(result)
         elif name == "BUILD":

@@ -477,10 +477,11 @@ def test_summary_of_every_real_pickle_is_the_full_readers(zoo: tuple[str, Path, 
     assert templates.hits > 0  # the fast path did answer: the zoo has several ShJobs
 
 
-def test_ams_jobs_read_ok_and_their_siblings_come_from_templates(tmp_path: Path, templates: Any) -> None:
+@pytest.mark.parametrize("version", [pytest.param("2024.107", marks=pytest.mark.plams2024), "2026.104"])
+def test_ams_jobs_read_ok_and_their_siblings_come_from_templates(version: str, tmp_path: Path, templates: Any) -> None:
     from plams_core.dillreader import read_dill_summary
 
-    proc = run_script(peer_python("2026.104"), AMS_JOBS, cwd=tmp_path, args=[str(tmp_path), "8"])
+    proc = run_script(peer_python(version), AMS_JOBS, cwd=tmp_path, args=[str(tmp_path), "8"])
     assert proc.returncode == 0, proc.stderr
     paths = sorted((tmp_path / "wd").glob("water_*/water_*.dill"))
     assert len(paths) == 8
@@ -514,12 +515,14 @@ def test_siblings_are_answered_from_a_template_with_their_own_status(templates: 
     assert _summary(family[5], tmp_path)[3] == "crashed"
 
 
-def test_a_literal_used_twice_or_as_a_name_is_pinned() -> None:
+def test_a_literal_used_as_a_key_or_name_is_pinned_through_any_reference() -> None:
     from plams_core.dilltemplates import _analyse
 
     shared = "x" * 5
-    lits, _ = _analyse(pickle.dumps([shared, shared], protocol=4))
-    assert [(lit.value, lit.pinned) for lit in lits] == [("xxxxx", True)]  # fetched again from the memo
+    lits, _ = _analyse(pickle.dumps([shared, {"k": shared}], protocol=4))
+    assert [(lit.value, lit.pinned) for lit in lits if lit.value == "xxxxx"] == [("xxxxx", False)]  # data twice
+    lits, _ = _analyse(pickle.dumps([shared, {shared: 1}], protocol=4))
+    assert [(lit.value, lit.pinned) for lit in lits if lit.value == "xxxxx"] == [("xxxxx", True)]  # then a key
     lits, _ = _analyse(pickle.dumps(["a" * 5, {"key": "value"}, ("t", "u")], protocol=4))
     assert {lit.value: lit.pinned for lit in lits} == {"aaaaa": False, "key": True, "value": False, "t": False,
                                                         "u": False}
