@@ -301,6 +301,20 @@ def test_reasons_name_what_would_run() -> None:
     assert "persistent" in (read_dill_bytes(payloads.REFUSED["persid"]).reason or "")
 
 
+def test_a_class_attribute_may_be_named_and_bound_but_not_called() -> None:
+    """PLAMS 2024 Molecules keep ``MethodType(Molecule.from_array, mol)``: naming and binding run nothing."""
+    from fixtures.hostile.payloads import call, glob, pickle_of, text
+
+    method = glob("scm.plams.mol.molecule", "Molecule.from_array")
+    bound = call(glob("types", "MethodType"), method, call(glob("builtins", "list")))
+    named = read_dill_bytes(pickle_of(bound))
+    assert named.verdict == "corrupt" and "not a job" in (named.reason or "")  # not unsafe: nothing ran
+    assert read_dill_bytes(pickle_of(call(bound, text("x")))).verdict == "unsafe"  # calling it would run it
+    assert read_dill_bytes(pickle_of(call(method, text("x")))).verdict == "unsafe"
+    walked = read_dill_bytes(pickle_of(glob("scm.plams.core.functions", "os.system")))
+    assert walked.verdict == "unsafe" and "walks attributes" in (walked.reason or "")  # a module's attribute
+
+
 # --------------------------------------------------------------------------------------
 # Broken files, caps, missing files
 # --------------------------------------------------------------------------------------
