@@ -507,6 +507,27 @@ def test_ams_jobs_read_ok_and_their_siblings_come_from_templates(version: str, t
     assert templates.hits == 7  # all but the first: coordinates and the task differ, but only as data
 
 
+@pytest.mark.parametrize("version", [pytest.param("2024.107", marks=pytest.mark.plams2024), "2026.104"])
+def test_ams_jobs_of_every_shape_read_ok(version: str, tmp_path: Path, templates: Any) -> None:
+    from plams_core.dillreader import read_dill_summary
+
+    proc = run_script(peer_python(version), AMS_JOBS, cwd=tmp_path, args=[str(tmp_path), "1", "variety"])
+    assert proc.returncode == 0, proc.stderr
+    got = {}
+    for _ in range(2):
+        for path in sorted((tmp_path / "wd").rglob("*.dill")):
+            info = read_dill(path)
+            assert info.verdict == "ok", (path.name, info.reason)
+            assert read_dill_summary(path) == _full(path)
+            got[path.stem] = (info.class_name, info.status, info.children)
+    assert got == {
+        "water_0": ("AMSJob", "successful", ()), "bonded": ("AMSJob", "successful", ()),
+        "periodic": ("AMSJob", "successful", ()), "two_systems": ("AMSJob", "successful", ()),
+        "multi": ("MultiJob", "successful", ("c0", "c1")), "c0": ("AMSJob", "copied", ()),  # same input as bonded
+        "c1": ("AMSJob", "copied", ()),
+    }
+
+
 def _siblings(n: int) -> list[bytes]:
     statuses = ["successful", "crashed", "copied", "failed"]
     out = []
