@@ -58,11 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hashing", default="input", metavar="MODE",
                    help="how job hashes are computed from the files: " + ", ".join(_HASHING) + " (default: input)")
-    # Off by default since templates answer most .dill files faster than a cache lookup
-    # (bench/README.md); worth it where .dill files differ in shape, maybe on network mounts.
+    # Off by default: ls and show write nothing anywhere (the issue asks so), and on plain jobs
+    # a template match is as cheap as a lookup; it pays for big .dill files (bench/README.md).
     cache = p.add_mutually_exclusive_group()
     cache.add_argument("--cache", action="store_true", help="use and update the summary cache in "
-                       "$XDG_CACHE_HOME/plams-tui (faster reopening when .dill files differ in shape)")
+                       "$XDG_CACHE_HOME/plams-tui (faster reopening of folders of big .dill files)")
     cache.add_argument("--no-cache", action="store_true", help="do not use the cache (the default)")
 
 
@@ -114,9 +114,18 @@ def _status_text(rec: Any) -> str:
 
 def cmd_ls(args: argparse.Namespace) -> int:
     """``plams-tui ls``: every job of the working folder, as a table or JSON."""
-    # A one-shot process that frees everything at exit: the cyclic collector would only walk
-    # the index again and again while the output is built (~8 % of `ls --json` on 20,000 jobs).
+    # The cyclic collector would only walk the index again and again while the output is
+    # built (~8 % of `ls --json` on 20,000 jobs); back on afterwards for in-process callers.
+    was_enabled = gc.isenabled()
     gc.disable()
+    try:
+        return _ls(args)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _ls(args: argparse.Namespace) -> int:
     wanted: set[str] | None = None
     if args.status:
         wanted = {s.strip().lower() for s in args.status.split(",") if s.strip()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import subprocess
@@ -99,6 +100,7 @@ def test_table_and_nothing_written(zoo26: Path, capsys: pytest.CaptureFixture[st
     assert len(lines) == 19
     assert lines[0].index("STATUS") == next(line for line in lines if line.startswith("crash ")).index("crashed")
     assert snapshot(zoo26) == before
+    assert gc.isenabled()  # ls pauses the collector only while it runs
 
 
 def test_cache_only_when_asked(zoo26: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
