@@ -905,11 +905,14 @@ def _call_create_namedtuple(cls: _StubType, *args: Any) -> Any:
 def _call_load_type(cls: _StubType, *args: Any) -> Any:
     if len(args) != 1 or type(args[0]) is not str or not args[0].isidentifier():
         _corrupt("dill._dill._load_type of a bad name")
-    name = args[0]
+    return _find_class(*_loaded_type(args[0]))
+
+
+def _loaded_type(name: str) -> tuple[str, str]:
+    """The global (module, name) dill's ``_load_type(name)`` stands for."""
     if name in _LOAD_TYPE_ALIASES:
-        return _find_class(*_LOAD_TYPE_ALIASES[name])
-    module = "builtins" if name in _BUILTIN_TYPE_NAMES else "types"
-    return _find_class(module, name)
+        return _LOAD_TYPE_ALIASES[name]
+    return ("builtins" if name in _BUILTIN_TYPE_NAMES else "types", name)
 
 
 _LOAD_TYPE_ALIASES = {"PartialType": ("functools", "partial")}

@@ -51,7 +51,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from plams_core.dillreader import _BUILTIN_TYPE_NAMES, _LOAD_TYPE_ALIASES, _normal_module  # the reader's own
+from plams_core.dillreader import _loaded_type, _normal_module  # the reader's own name resolution
 
 __all__ = ["DillTemplates", "MAX_BUILDS", "MAX_TEMPLATES", "MAX_TEMPLATE_BYTES", "MAX_TRIES"]
 
@@ -88,13 +88,6 @@ _VALUE_CHECKED = frozenset({
     ("_codecs", "encode"), ("codecs", "encode"),
     ("dill._dill", "_create_dtypemeta"),  # looks at a by-value class's __module__
 })
-
-
-def _loaded_type(name: str) -> tuple[str, str]:
-    """The global dill's ``_load_type(name)`` stands for, as the full reader resolves it."""
-    if name in _LOAD_TYPE_ALIASES:
-        return _LOAD_TYPE_ALIASES[name]
-    return ("builtins" if name in _BUILTIN_TYPE_NAMES else "types", name)
 
 
 class _Lit:
