@@ -19,7 +19,13 @@ import stat
 import sys
 from pathlib import Path
 
-parent, folder, n_jobs, seed, manifest = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+parent, folder, n_jobs, seed, manifest = (
+    sys.argv[1],
+    sys.argv[2],
+    int(sys.argv[3]),
+    int(sys.argv[4]),
+    sys.argv[5],
+)
 n_atoms = int(sys.argv[6]) if len(sys.argv) > 6 else 200
 fake_bin = Path(parent).resolve() / f"{folder}.fake_amsbin"
 fake_bin.mkdir(parents=True, exist_ok=True)
@@ -34,7 +40,9 @@ init(path=parent, folder=folder, quiet=True)
 config.log.stdout = 0
 config.default_jobrunner = JobRunner(parallel=True, maxjobs=2)
 rng = random.Random(seed)
-base = [(rng.choice("CHNO"), rng.uniform(-8, 8), rng.uniform(-8, 8), rng.uniform(-8, 8)) for _ in range(n_atoms)]
+base = [
+    (rng.choice("CHNO"), rng.uniform(-8, 8), rng.uniform(-8, 8), rng.uniform(-8, 8)) for _ in range(n_atoms)
+]
 jobs = []
 for i in range(n_jobs):
     mol = Molecule()
@@ -52,5 +60,13 @@ statuses: dict[str, int] = {}
 for job in jobs:
     statuses[str(job.status)] = statuses.get(str(job.status), 0) + 1
 with open(manifest, "w") as f:
-    json.dump({"jobs": n_jobs, "top_level": n_jobs, "atoms": n_atoms, "statuses": statuses,
-               "dill_files": sum(1 for j in jobs if os.path.exists(os.path.join(j.path, j.name + ".dill")))}, f)
+    json.dump(
+        {
+            "jobs": n_jobs,
+            "top_level": n_jobs,
+            "atoms": n_atoms,
+            "statuses": statuses,
+            "dill_files": sum(1 for j in jobs if os.path.exists(os.path.join(j.path, j.name + ".dill"))),
+        },
+        f,
+    )

@@ -123,7 +123,9 @@ def count_ls_jobs(text: str) -> int:
     def count(items: list[object]) -> int:
         # children listed by path (strings) are listed again on their own: count nested dicts only
         return sum(
-            1 + count([c for c in i.get("children") or [] if isinstance(c, dict)]) if isinstance(i, dict) else 1
+            1 + count([c for c in i.get("children") or [] if isinstance(c, dict)])
+            if isinstance(i, dict)
+            else 1
             for i in items
         )
 
@@ -137,17 +139,26 @@ def tui_has_cache(tui: str) -> bool:
 
 def machine(plams_python: str) -> dict[str, object]:
     plams = subprocess.run(
-        [plams_python, "-c", "import importlib.metadata as m, sys; print(m.version('plams'), sys.version.split()[0])"],
+        [
+            plams_python,
+            "-c",
+            "import importlib.metadata as m, sys; print(m.version('plams'), sys.version.split()[0])",
+        ],
         capture_output=True,
         text=True,
     ).stdout.split()
-    commit = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    commit = subprocess.run(
+        ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
     return {
         "host": platform.node(),
         "nproc": os.cpu_count(),
         "cpu": next(
-            (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-             if line.startswith("model name")),
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
             platform.processor(),
         ),
         "python_plams_side": plams[1] if len(plams) > 1 else None,
@@ -155,8 +166,13 @@ def machine(plams_python: str) -> dict[str, object]:
         "python_bench": platform.python_version(),
         "git_commit": commit.stdout.strip(),
         # the code measured may be uncommitted work: say so
-        "git_dirty": bool(subprocess.run(["git", "-C", str(HERE.parent), "status", "--porcelain", "core", "plams_tui"],
-                                         capture_output=True, text=True).stdout.strip()),
+        "git_dirty": bool(
+            subprocess.run(
+                ["git", "-C", str(HERE.parent), "status", "--porcelain", "core", "plams_tui"],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+        ),
         "loadavg_start": os.getloadavg(),
     }
 
@@ -188,7 +204,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plams-python", default=sys.executable, help="interpreter that imports scm.plams")
     parser.add_argument(
         "--tui",
-        default=shutil.which("plams-tui", path=str(Path(sys.executable).parent)) or shutil.which("plams-tui") or "",
+        default=shutil.which("plams-tui", path=str(Path(sys.executable).parent))
+        or shutil.which("plams-tui")
+        or "",
         help="the plams-tui command; empty: measure PLAMS only",
     )
     parser.add_argument("--label", help="results file label (default: folder name)")
@@ -216,28 +234,51 @@ def main(argv: list[str] | None = None) -> None:
         if args.tui:
             # A regular `pip install` byte-compiles the package, as PLAMS's wheel install did; an
             # editable checkout under PYTHONDONTWRITEBYTECODE=1 would recompile ours at every start.
-            subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "core"),
-                            str(HERE.parent / "plams_tui")], check=True)
-            notes.append("plams_core and plams_tui byte-compiled before timing (as a regular pip install does)")
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "compileall",
+                    "-q",
+                    str(HERE.parent / "core"),
+                    str(HERE.parent / "plams_tui"),
+                ],
+                check=True,
+            )
+            notes.append(
+                "plams_core and plams_tui byte-compiled before timing (as a regular pip install does)"
+            )
             has_cache = tui_has_cache(args.tui)
             ls_argv = [args.tui, "ls", "--json", *(["--no-cache"] if has_cache else []), str(folder)]
             no_cache_env = {"XDG_CACHE_HOME": str(tmp / "cache-none")}  # stays empty if --no-cache holds
             check = run(ls_argv, capture=True, env_extra=no_cache_env)
             if check.returncode != 0:
-                notes.append(f"`{' '.join(ls_argv[1:3])}` failed (exit {check.returncode}): "
-                             f"{check.stderr.strip().splitlines()[-1:] }; measured PLAMS only")
+                notes.append(
+                    f"`{' '.join(ls_argv[1:3])}` failed (exit {check.returncode}): "
+                    f"{check.stderr.strip().splitlines()[-1:]}; measured PLAMS only"
+                )
                 print(notes[-1], flush=True)
             else:
                 ls_found = count_ls_jobs(check.stdout)
                 print(f"plams-tui ls finds {ls_found} jobs", flush=True)
-                sides.append(Side("plams-tui ls --json" + (" --no-cache" if has_cache else ""), ls_argv,
-                                  env=no_cache_env))
+                sides.append(
+                    Side(
+                        "plams-tui ls --json" + (" --no-cache" if has_cache else ""),
+                        ls_argv,
+                        env=no_cache_env,
+                    )
+                )
                 if has_cache:
-                    opt_in = "--cache" in subprocess.run([args.tui, "ls", "--help"], capture_output=True,
-                                                         text=True).stdout  # the cache is opt-in since 7007f2d
+                    opt_in = (
+                        "--cache"
+                        in subprocess.run([args.tui, "ls", "--help"], capture_output=True, text=True).stdout
+                    )  # the cache is opt-in since 7007f2d
                     cached = [args.tui, "ls", "--json", *(["--cache"] if opt_in else []), str(folder)]
-                    sides.append(Side("plams-tui ls --json (empty cache: 1st open, writes it)", cached,
-                                      fresh_cache=True))
+                    sides.append(
+                        Side(
+                            "plams-tui ls --json (empty cache: 1st open, writes it)", cached, fresh_cache=True
+                        )
+                    )
                     warm_env = {"XDG_CACHE_HOME": str(tmp / "cache-warm")}
                     run(cached, capture=False, env_extra=warm_env)  # writes the cache
                     sides.append(Side("plams-tui ls --json (cache: 2nd open)", cached, env=warm_env))
@@ -260,8 +301,11 @@ def main(argv: list[str] | None = None) -> None:
                         raise SystemExit(f"load_all loaded {got} this time, {plams_found} before")
                     r.stdout = json.dumps(got)
                 side.runs.append(r)
-            print(f"rep {rep + 1}/{args.reps}: " + ", ".join(f"{s.name} {s.runs[-1].wall_s:.3f} s" for s in sides),
-                  flush=True)
+            print(
+                f"rep {rep + 1}/{args.reps}: "
+                + ", ".join(f"{s.name} {s.runs[-1].wall_s:.3f} s" for s in sides),
+                flush=True,
+            )
         none = tmp / "cache-none"
         if args.tui and ls_found is not None and none.exists() and any(none.rglob("*")):
             notes.append(f"--no-cache wrote into XDG_CACHE_HOME: {[str(p) for p in none.rglob('*')][:3]}")
@@ -292,7 +336,9 @@ def main(argv: list[str] | None = None) -> None:
                 "cpu_s": s.stat("cpu_s"),
                 "maxrss_mb": s.stat("maxrss_mb"),
                 "ratio_median_load_all_over_this": base / s.stat("wall_s")["median"],
-                "runs": [{k: v for k, v in asdict(r).items() if k not in ("stdout", "stderr")} for r in s.runs],
+                "runs": [
+                    {k: v for k, v in asdict(r).items() if k not in ("stdout", "stderr")} for r in s.runs
+                ],
             }
             for s in sides
         ],
@@ -300,12 +346,16 @@ def main(argv: list[str] | None = None) -> None:
         "markdown": md,
     }
     print()
-    print(f"{folder.name}: {n_jobs} jobs ({plams_found['dill_files']} top .dill files loaded by load_all, "
-          f"{plams_found['jobs']} jobs with children); {args.reps} reps; "
-          f"load {info['loadavg_start'][0]:.1f} -> {info['loadavg_end'][0]:.1f}")
+    print(
+        f"{folder.name}: {n_jobs} jobs ({plams_found['dill_files']} top .dill files loaded by load_all, "
+        f"{plams_found['jobs']} jobs with children); {args.reps} reps; "
+        f"load {info['loadavg_start'][0]:.1f} -> {info['loadavg_end'][0]:.1f}"
+    )
     print(md)
-    print(f"\ninside the load_all process (medians): import {plams_inner['import_s']:.3f} s, "
-          f"init {plams_inner['init_s']:.3f} s, load_all {plams_inner['load_all_s']:.3f} s")
+    print(
+        f"\ninside the load_all process (medians): import {plams_inner['import_s']:.3f} s, "
+        f"init {plams_inner['init_s']:.3f} s, load_all {plams_inner['load_all_s']:.3f} s"
+    )
     for note in notes:
         print(f"note: {note}")
     if not args.no_save:

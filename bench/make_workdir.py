@@ -42,8 +42,15 @@ def plams_version(python: str) -> str:
     return proc.stdout.strip()
 
 
-def build(python: str, out: Path, folder: str, n_jobs: int, seed: int, kind: str = "trivial",
-          extra: list[str] | None = None) -> dict[str, object]:
+def build(
+    python: str,
+    out: Path,
+    folder: str,
+    n_jobs: int,
+    seed: int,
+    kind: str = "trivial",
+    extra: list[str] | None = None,
+) -> dict[str, object]:
     """Run the PLAMS script; return its manifest. Progress lines pass through to stdout."""
     out.mkdir(parents=True, exist_ok=True)
     if (out / folder).exists():
@@ -54,8 +61,16 @@ def build(python: str, out: Path, folder: str, n_jobs: int, seed: int, kind: str
     start = time.perf_counter()
     # cwd = out: PLAMS may write a few files in the current folder (nothing, in practice)
     proc = subprocess.run(
-        [python, str(SCRIPTS[kind]), str(out.resolve()), folder, str(n_jobs), str(seed), str(manifest.resolve()),
-         *(extra or [])],
+        [
+            python,
+            str(SCRIPTS[kind]),
+            str(out.resolve()),
+            folder,
+            str(n_jobs),
+            str(seed),
+            str(manifest.resolve()),
+            *(extra or []),
+        ],
         cwd=out,
         env=env,
     )
@@ -76,9 +91,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=HERE / "data", help="parent folder (default bench/data)")
     parser.add_argument("--folder", help="working folder name (default jobs<N>-plams<version>)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--kind", choices=sorted(SCRIPTS), default="trivial",
-                        help="trivial: bench/workdir_script.py's mix; ams: PLAMS's AMSJob on molecules "
-                        "(bench/ams_workdir_script.py, AMS faked)")
+    parser.add_argument(
+        "--kind",
+        choices=sorted(SCRIPTS),
+        default="trivial",
+        help="trivial: bench/workdir_script.py's mix; ams: PLAMS's AMSJob on molecules "
+        "(bench/ams_workdir_script.py, AMS faked)",
+    )
     parser.add_argument("--atoms", type=int, default=200, help="atoms per molecule for --kind ams")
     args = parser.parse_args(argv)
     version = plams_version(args.plams_python)

@@ -70,7 +70,13 @@ def walk(job: object) -> Iterator[object]:
 
 
 def main() -> None:
-    parent, folder, n_jobs, seed, manifest = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+    parent, folder, n_jobs, seed, manifest = (
+        sys.argv[1],
+        sys.argv[2],
+        int(sys.argv[3]),
+        int(sys.argv[4]),
+        sys.argv[5],
+    )
     rng = random.Random(seed)
     init(path=parent, folder=folder)
     config.log.stdout = 0  # 4 lines per job on stdout would drown the progress lines

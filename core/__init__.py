@@ -39,7 +39,7 @@ _EXPORTS: dict[str, str] = {
     "log": "plams_core.functions",
     "remove_log_sink": "plams_core.functions",
     "run_runscript": "plams_core.jobrunner",
-    "write_pickle_atomically": "plams_core.pickling",
+    "write_pickle_atomically": "plams_core.pickles.writer",
     # shared foundations
     "FileError": "plams_core.errors",
     "JobError": "plams_core.errors",
@@ -50,13 +50,13 @@ _EXPORTS: dict[str, str] = {
     "WorkdirLockedError": "plams_core.errors",
     "sha256": "plams_core.hashing",
     # folder index (read-only)
-    "DillInfo": "plams_core.dillreader",
+    "DillInfo": "plams_core.pickles.reader",
     "FileEntry": "plams_core.index",
     "IndexUpdate": "plams_core.index",
     "JobDetail": "plams_core.index",
     "JobRecord": "plams_core.index",
     "WorkdirIndex": "plams_core.index",
-    "read_dill": "plams_core.dillreader",
+    "read_dill": "plams_core.pickles.reader",
     "scan_workdir": "plams_core.index",
 }
 
@@ -77,11 +77,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from plams_core.basejob import Job, MultiJob, SingleJob
-    from plams_core.commandjob import CommandJob
-    from plams_core.demo import build_demo
-    from plams_core.dillreader import DillInfo, read_dill
-    from plams_core.errors import (
+    from .basejob import Job, MultiJob, SingleJob
+    from .commandjob import CommandJob
+    from .demo import build_demo
+    from .errors import (
         FileError,
         JobError,
         PlamsError,
@@ -89,7 +88,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         WorkdirError,
         WorkdirLockedError,
     )
-    from plams_core.functions import (
+    from .functions import (
         add_log_sink,
         add_to_class,
         add_to_instance,
@@ -103,11 +102,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         log,
         remove_log_sink,
     )
-    from plams_core.hashing import sha256
-    from plams_core.index import FileEntry, IndexUpdate, JobDetail, JobRecord, WorkdirIndex, scan_workdir
-    from plams_core.jobmanager import JobManager
-    from plams_core.jobrunner import JobRunner, run_runscript
-    from plams_core.pickling import write_pickle_atomically
-    from plams_core.results import Results
-    from plams_core.settings import Settings
-    from plams_core.status import JobStatus
+    from .hashing import sha256
+    from .index import FileEntry, IndexUpdate, JobDetail, JobRecord, WorkdirIndex, scan_workdir
+    from .jobmanager import JobManager
+    from .jobrunner import JobRunner, run_runscript
+    from .pickles.reader import DillInfo, read_dill
+    from .pickles.writer import write_pickle_atomically
+    from .results import Results
+    from .settings import Settings
+    from .status import JobStatus

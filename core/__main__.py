@@ -2,7 +2,7 @@
 
 import sys
 
-from plams_core.master import main
+from .master import main
 
 if __name__ == "__main__":
     sys.exit(main())

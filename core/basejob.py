@@ -19,17 +19,17 @@ from collections.abc import Iterator
 from os.path import join as opj
 from typing import TYPE_CHECKING, Any
 
-from plams_core.errors import JobError, PlamsError, ResultsError
-from plams_core.functions import config, log
-from plams_core.hashing import combine_hashes, sha256, validate_hashing
-from plams_core.pickling import write_pickle_atomically
-from plams_core.results import Results
-from plams_core.settings import Settings
-from plams_core.status import OK_STATUSES, JobStatus
+from .errors import JobError, PlamsError, ResultsError
+from .functions import config, log
+from .hashing import combine_hashes, sha256, validate_hashing
+from .pickles.writer import write_pickle_atomically
+from .results import Results
+from .settings import Settings
+from .status import OK_STATUSES, JobStatus
 
 if TYPE_CHECKING:
-    from plams_core.jobmanager import JobManager
-    from plams_core.jobrunner import JobRunner
+    from .jobmanager import JobManager
+    from .jobrunner import JobRunner
 
 __all__ = ["Job", "MultiJob", "SingleJob", "check_job_name"]
 

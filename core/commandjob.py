@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plams_core.basejob import SingleJob
+from .basejob import SingleJob
 
 __all__ = ["CommandJob"]
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from plams_core.basejob import Job, MultiJob
-from plams_core.commandjob import CommandJob
-from plams_core.functions import default_config
-from plams_core.jobmanager import JobManager
-from plams_core.jobrunner import JobRunner
+from .basejob import Job, MultiJob
+from .commandjob import CommandJob
+from .functions import default_config
+from .jobmanager import JobManager
+from .jobrunner import JobRunner
 
 __all__ = ["build_demo"]
 

@@ -14,12 +14,12 @@ import types
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from plams_core.logfile import add_log_sink, emit, remove_log_sink
-from plams_core.settings import Settings
+from .logfile import add_log_sink, emit, remove_log_sink
+from .settings import Settings
 
 if TYPE_CHECKING:
-    from plams_core.basejob import Job
-    from plams_core.jobmanager import JobManager
+    from .basejob import Job
+    from .jobmanager import JobManager
 
 __all__ = [
     "add_log_sink",
@@ -39,7 +39,7 @@ __all__ = [
 
 def default_config() -> Settings:
     """A fresh ``Settings`` with PLAMS's defaults (``plams_defaults``), without a job manager."""
-    from plams_core.jobrunner import JobRunner
+    from .jobrunner import JobRunner
 
     cfg = Settings()
     cfg.init = False
@@ -85,7 +85,7 @@ def init(
     *use_existing_folder*. *config_settings* updates ``config`` first. A second call
     before :func:`finish` does nothing, as in PLAMS.
     """
-    from plams_core.jobmanager import JobManager
+    from .jobmanager import JobManager
 
     with _init_lock:
         if config.init:
@@ -169,7 +169,7 @@ def load_all(path: str | os.PathLike[str], jobmanager: JobManager | None = None)
 
 def delete_job(job: Job) -> None:
     """Forget *job* in its JobManager, remove it from its parent, delete its folder; status ``deleted``."""
-    from plams_core.status import JobStatus
+    from .status import JobStatus
 
     if job.status != JobStatus.CREATED:
         job.results.wait()
@@ -185,7 +185,7 @@ def delete_job(job: Job) -> None:
 
 def add_to_class(classname: type) -> Callable[[Callable[..., Any]], None]:
     """Decorator: add the function as a method of *classname* (guarded like other Results methods)."""
-    from plams_core.results import Results, _restrict
+    from .results import Results, _restrict
 
     def decorator(func: Callable[..., Any]) -> None:
         if isinstance(classname, type) and issubclass(classname, Results):
@@ -197,7 +197,7 @@ def add_to_class(classname: type) -> Callable[[Callable[..., Any]], None]:
 
 def add_to_instance(instance: object) -> Callable[[Callable[..., Any]], None]:
     """Decorator: add the function as a method of this one *instance* only."""
-    from plams_core.results import Results, _restrict
+    from .results import Results, _restrict
 
     def decorator(func: Callable[..., Any]) -> None:
         if isinstance(instance, Results):
@@ -208,7 +208,7 @@ def add_to_instance(instance: object) -> Callable[[Callable[..., Any]], None]:
 
 
 def _default_jm() -> JobManager:
-    from plams_core.errors import PlamsError
+    from .errors import PlamsError
 
     jm = config.get("default_jobmanager")
     if jm is None:

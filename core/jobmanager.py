@@ -24,11 +24,12 @@ from os.path import join as opj
 from typing import TYPE_CHECKING, Any
 
 import dill
-from plams_core.basejob import Job, MultiJob, check_job_name
-from plams_core.errors import FileError, PlamsError, WorkdirLockedError
-from plams_core.functions import config
-from plams_core.logfile import emit, job_csv_row, write_csv_row
-from plams_core.settings import Settings
+
+from .basejob import Job, MultiJob, check_job_name
+from .errors import FileError, PlamsError, WorkdirLockedError
+from .functions import config
+from .logfile import emit, job_csv_row, write_csv_row
+from .settings import Settings
 
 if TYPE_CHECKING:
     pass
@@ -159,7 +160,7 @@ class JobManager:
 
     def _register(self, job: Job) -> None:
         """Register *job*: give it a unique name and create its folder (never reusing an existing one)."""
-        from plams_core.status import JobStatus
+        from .status import JobStatus
 
         with self._register_lock:
             self.log(f"Registering job {job.name}", 7)

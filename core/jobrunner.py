@@ -20,8 +20,8 @@ from os.path import join as opj
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from plams_core.basejob import Job
-    from plams_core.jobmanager import JobManager
+    from .basejob import Job
+    from .jobmanager import JobManager
 
 __all__ = ["JobRunner", "run_runscript"]
 
@@ -93,7 +93,7 @@ class JobRunner:
         if not self.parallel:
             self._life_cycle(job, jobmanager)
             return
-        from plams_core.functions import config
+        from .functions import config
 
         if self._jobthread_limit:
             self._jobthread_limit.acquire()
@@ -107,7 +107,7 @@ class JobRunner:
             raise
 
     def _life_cycle(self, job: Job, jobmanager: JobManager) -> None:
-        from plams_core.status import JobStatus
+        from .status import JobStatus
 
         try:
             if job._prepare(jobmanager):

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from plams_core.basejob import Job
+    from .basejob import Job
 
 __all__ = [
     "CSV_HEADER",
@@ -127,8 +127,8 @@ def write_text_line(path: str, line: str) -> None:
 
 def job_csv_row(job: Job) -> dict[str, Any]:
     """The ``job_logfile.csv`` row of *job*, computed like PLAMS 2026's JobCSVFormatter."""
-    from plams_core.errors import ResultsError
-    from plams_core.status import JobStatus
+    from .errors import ResultsError
+    from .status import JobStatus
 
     status = job.status
     row: dict[str, Any] = {

@@ -112,9 +112,10 @@ def _validate(args: argparse.Namespace) -> tuple[list[Path], dict[str, str], Pat
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the master script with *argv* (default ``sys.argv[1:]``); returns the exit status."""
     import plams_core
-    from plams_core.errors import PlamsError
-    from plams_core.functions import config, finish, init, load_all, log
-    from plams_core.jobmanager import lock_workdir
+
+    from .errors import PlamsError
+    from .functions import config, finish, init, load_all, log
+    from .jobmanager import lock_workdir
 
     args = _parser().parse_args(argv)
     try:

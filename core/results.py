@@ -20,11 +20,11 @@ from collections.abc import Callable
 from os.path import join as opj
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from plams_core.errors import FileError, ResultsError
-from plams_core.status import OK_STATUSES, JobStatus
+from .errors import FileError, ResultsError
+from .status import OK_STATUSES, JobStatus
 
 if TYPE_CHECKING:
-    from plams_core.basejob import Job
+    from .basejob import Job
 
 __all__ = ["Results"]
 
@@ -42,7 +42,7 @@ def _log(results: Results, message: str, level: int) -> None:
     if job is not None:
         job._log(message, level)
     else:
-        from plams_core.functions import log
+        from .functions import log
 
         log(message, level)
 
@@ -54,7 +54,7 @@ def _restrict(func: F) -> F:
 
     @functools.wraps(func)
     def guardian(self: Results, *args: Any, **kwargs: Any) -> Any:
-        from plams_core.functions import config
+        from .functions import config
 
         job = self.job
         if job is None:

@@ -31,5 +31,12 @@ class JobStatus(StrEnum):
 OK_STATUSES = frozenset({JobStatus.SUCCESSFUL, JobStatus.COPIED})
 #: Statuses after which nothing more happens to a job.
 FINAL_STATUSES = frozenset(
-    {JobStatus.CRASHED, JobStatus.FAILED, JobStatus.SUCCESSFUL, JobStatus.COPIED, JobStatus.PREVIEW, JobStatus.DELETED}
+    {
+        JobStatus.CRASHED,
+        JobStatus.FAILED,
+        JobStatus.SUCCESSFUL,
+        JobStatus.COPIED,
+        JobStatus.PREVIEW,
+        JobStatus.DELETED,
+    }
 )

@@ -19,8 +19,21 @@ __all__ = ["main", "build_parser"]
 
 PROG = "plams-tui"
 _HASHING = ("input", "runscript", "input+runscript", "none")
-_STATUSES = ("created", "started", "registered", "running", "finished", "crashed", "failed", "successful",
-             "copied", "preview", "deleted", "unknown", "interrupted")
+_STATUSES = (
+    "created",
+    "started",
+    "registered",
+    "running",
+    "finished",
+    "crashed",
+    "failed",
+    "successful",
+    "copied",
+    "preview",
+    "deleted",
+    "unknown",
+    "interrupted",
+)
 
 
 class UsageError(Exception):
@@ -29,22 +42,35 @@ class UsageError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``plams-tui`` (subcommands set ``func``)."""
-    parser = argparse.ArgumentParser(prog=PROG, description="Browse, watch and restart PLAMS working folders.")
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Browse, watch and restart PLAMS working folders."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    ls = sub.add_parser("ls", help="list the jobs of a working folder", description="List the jobs of a PLAMS "
-                        "working folder without unpickling or running anything from it.")
+    ls = sub.add_parser(
+        "ls",
+        help="list the jobs of a working folder",
+        description="List the jobs of a PLAMS working folder without unpickling or running anything from it.",
+    )
     ls.add_argument("workdir", metavar="WORKDIR")
     ls.add_argument("--json", action="store_true", help="print a JSON array, one object per job")
-    ls.add_argument("--status", metavar="S,...", help="only jobs with one of these statuses "
-                    "(also 'unknown' and 'interrupted')")
+    ls.add_argument(
+        "--status",
+        metavar="S,...",
+        help="only jobs with one of these statuses (also 'unknown' and 'interrupted')",
+    )
     _add_common(ls)
     ls.set_defaults(func=cmd_ls)
 
-    show = sub.add_parser("show", help="show one job in full", description="Show one job of a working folder: "
-                          "files, timeline, .dill state and settings.")
+    show = sub.add_parser(
+        "show",
+        help="show one job in full",
+        description="Show one job of a working folder: files, timeline, .dill state and settings.",
+    )
     show.add_argument("workdir", metavar="WORKDIR")
-    show.add_argument("job", metavar="JOBPATH", help="the job folder, relative to WORKDIR (e.g. parent/child)")
+    show.add_argument(
+        "job", metavar="JOBPATH", help="the job folder, relative to WORKDIR (e.g. parent/child)"
+    )
     show.add_argument("--json", action="store_true", help="print a JSON object")
     _add_common(show)
     show.set_defaults(func=cmd_show)
@@ -56,13 +82,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--hashing", default="input", metavar="MODE",
-                   help="how job hashes are computed from the files: " + ", ".join(_HASHING) + " (default: input)")
+    p.add_argument(
+        "--hashing",
+        default="input",
+        metavar="MODE",
+        help="how job hashes are computed from the files: " + ", ".join(_HASHING) + " (default: input)",
+    )
     # Off by default: ls and show write nothing anywhere (the issue asks so), and on plain jobs
     # a template match is as cheap as a lookup; it pays for big .dill files (bench/README.md).
     cache = p.add_mutually_exclusive_group()
-    cache.add_argument("--cache", action="store_true", help="use and update the summary cache in "
-                       "$XDG_CACHE_HOME/plams-tui (faster reopening of folders of big .dill files)")
+    cache.add_argument(
+        "--cache",
+        action="store_true",
+        help="use and update the summary cache in "
+        "$XDG_CACHE_HOME/plams-tui (faster reopening of folders of big .dill files)",
+    )
     cache.add_argument("--no-cache", action="store_true", help="do not use the cache (the default)")
 
 
@@ -71,8 +105,9 @@ def _scan(args: argparse.Namespace) -> Any:
 
     if args.hashing not in _HASHING:
         raise UsageError(f"--hashing: unknown mode {args.hashing!r} (use one of {', '.join(_HASHING)})")
-    return scan_workdir(args.workdir, hashing=None if args.hashing == "none" else args.hashing,
-                        cache=args.cache)
+    return scan_workdir(
+        args.workdir, hashing=None if args.hashing == "none" else args.hashing, cache=args.cache
+    )
 
 
 def _write(text: str) -> None:
@@ -90,8 +125,10 @@ def _json(data: Any) -> str:
 
 # One object per line, keys in JobRecord.to_dict() order: the same text json.dumps(to_dict())
 # gives, built by %-formatting with json's C string escaper (~3x faster for 20,000 jobs).
-_LINE = ('{"name": %s, "path": %s, "parent": %s, "status": %s, "hash": %s, "class": %s, "dill": %s, '
-         '"kind": %s, "status_source": %s, "interrupted": %s, "copied_from": %s, "dill_reason": %s, "files": [%s]}')
+_LINE = (
+    '{"name": %s, "path": %s, "parent": %s, "status": %s, "hash": %s, "class": %s, "dill": %s, '
+    '"kind": %s, "status_source": %s, "interrupted": %s, "copied_from": %s, "dill_reason": %s, "files": [%s]}'
+)
 
 
 def _json_lines(records: list[Any]) -> str:
@@ -102,9 +139,25 @@ def _json_lines(records: list[Any]) -> str:
         return "null" if v is None else encode_basestring(v)
 
     esc = encode_basestring
-    lines = [_LINE % (esc(r.name), esc(r.path), s(r.parent), esc(r.status), s(r.hash), s(r.class_name), esc(r.dill),
-                      esc(r.kind), esc(r.status_source), "true" if r.interrupted else "false", s(r.copied_from),
-                      s(r.dill_reason), ", ".join(map(esc, r.files))) for r in records]
+    lines = [
+        _LINE
+        % (
+            esc(r.name),
+            esc(r.path),
+            s(r.parent),
+            esc(r.status),
+            s(r.hash),
+            s(r.class_name),
+            esc(r.dill),
+            esc(r.kind),
+            esc(r.status_source),
+            "true" if r.interrupted else "false",
+            s(r.copied_from),
+            s(r.dill_reason),
+            ", ".join(map(esc, r.files)),
+        )
+        for r in records
+    ]
     return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
 
 
@@ -133,17 +186,30 @@ def _ls(args: argparse.Namespace) -> int:
         if bad:
             raise UsageError(f"--status: unknown status {', '.join(bad)} (use {', '.join(_STATUSES)})")
     index = _scan(args)
-    records = [r for r in index if wanted is None or r.status in wanted or (r.interrupted and "interrupted" in wanted)]
+    records = [
+        r
+        for r in index
+        if wanted is None or r.status in wanted or (r.interrupted and "interrupted" in wanted)
+    ]
     if args.json:
         _write(_json_lines(records))
         return 0
     rows = [("PATH", "STATUS", "HASH", "CLASS", "DILL")]
     for r in records:
         dill = r.dill if r.dill_reason is None or r.dill == "ok" else f"{r.dill}: {r.dill_reason}"
-        rows.append((r.path + ("/" if r.kind == "multi" else ""), _status_text(r), (r.hash or "-")[:12],
-                     r.class_name or "-", dill))
+        rows.append(
+            (
+                r.path + ("/" if r.kind == "multi" else ""),
+                _status_text(r),
+                (r.hash or "-")[:12],
+                r.class_name or "-",
+                dill,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4] for row in rows]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4] for row in rows
+    ]
     _write("\n".join(line.rstrip() for line in lines) + "\n")
     return 0
 
@@ -158,8 +224,25 @@ def cmd_show(args: argparse.Namespace) -> int:
         _write(_json(data))
         return 0
     out = []
-    for key in ("name", "path", "parent", "kind", "class", "class_module", "status", "status_source", "interrupted",
-                "hash", "copied_from", "dill", "dill_reason", "recorded_path", "error", "log_name", "pids"):
+    for key in (
+        "name",
+        "path",
+        "parent",
+        "kind",
+        "class",
+        "class_module",
+        "status",
+        "status_source",
+        "interrupted",
+        "hash",
+        "copied_from",
+        "dill",
+        "dill_reason",
+        "recorded_path",
+        "error",
+        "log_name",
+        "pids",
+    ):
         if data.get(key) not in (None, [], "", False):
             out.append(f"{key + ':':15}{data[key]}")
     out.append(f"{'settings:':15}" + ", ".join(f"{k}={v!r}" for k, v in data["settings"].items()))

@@ -33,7 +33,9 @@ def _capture(argv: list[str]) -> str:
 
 
 def _svg(name: str, command: str, output: str) -> None:
-    console = Console(record=True, width=100, file=io.StringIO(), force_terminal=True, color_system="truecolor")
+    console = Console(
+        record=True, width=100, file=io.StringIO(), force_terminal=True, color_system="truecolor"
+    )
     console.print(Text("$ " + command, style="bold green"))
     console.print(Text(output.rstrip("\n")), highlight=False)
     console.save_svg(str(OUT / name), title=command)

@@ -43,14 +43,29 @@ def peer_python(version: str) -> str:
             return str(python)
         venv.create(target, with_pip=True, clear=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"plams=={version}", "dill"],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                f"plams=={version}",
+                "dill",
+            ],
             check=True,
         )
     return str(python)
 
 
-def run_script(python: str, script: Path | str, cwd: Path, env: dict[str, str] | None = None,
-               args: list[str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_script(
+    python: str,
+    script: Path | str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    args: list[str] | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
     """Run a Python script file with *python* in *cwd*; output captured as text."""
     full_env = dict(os.environ)
     full_env.pop("PYTHONPATH", None)

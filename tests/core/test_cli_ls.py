@@ -40,7 +40,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("kind", ["missing", "file", "empty"])
-def test_bad_workdir_is_one_line_and_exit_2(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_workdir_is_one_line_and_exit_2(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "x"
     if kind == "file":
         path.write_text("not a folder")
@@ -56,8 +58,12 @@ def test_show_of_a_nested_child(zoo26: Path, capsys: pytest.CaptureFixture[str])
     code, out, _ = run(capsys, "show", str(zoo26), "nested/inner/leaf.002", "--json")
     assert code == 0
     job = json.loads(out)
-    assert (job["name"], job["parent"], job["status"], job["class"]) == ("leaf.002", "nested/inner", "successful",
-                                                                        "ShJob")
+    assert (job["name"], job["parent"], job["status"], job["class"]) == (
+        "leaf.002",
+        "nested/inner",
+        "successful",
+        "ShJob",
+    )
     sizes = {f["name"]: f["size"] for f in job["files"]}
     assert sizes["leaf.002.in"] == (zoo26 / "nested/inner/leaf.002/leaf.002.in").stat().st_size
     assert [e["status"] for e in job["timeline"]][-1] == "successful"
@@ -98,13 +104,16 @@ def test_table_and_nothing_written(zoo26: Path, capsys: pytest.CaptureFixture[st
     lines = out.splitlines()
     assert code == 0 and lines[0].split() == ["PATH", "STATUS", "HASH", "CLASS", "DILL"]
     assert len(lines) == 19
-    assert lines[0].index("STATUS") == next(line for line in lines if line.startswith("crash ")).index("crashed")
+    assert lines[0].index("STATUS") == next(line for line in lines if line.startswith("crash ")).index(
+        "crashed"
+    )
     assert snapshot(zoo26) == before
     assert gc.isenabled()  # ls pauses the collector only while it runs
 
 
-def test_cache_only_when_asked(zoo26: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_only_when_asked(
+    zoo26: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     code, plain, _ = run(capsys, "ls", "--json", str(zoo26))
     assert code == 0 and not (tmp_path / "xdg").exists()

@@ -26,7 +26,7 @@ from peers import peer_python, run_script
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fixtures.hostile import payloads  # noqa: E402
-from plams_core.dillreader import DillInfo, read_dill, read_dill_bytes  # noqa: E402
+from plams_core.pickles.reader import DillInfo, read_dill, read_dill_bytes  # noqa: E402
 
 TESTS = Path(__file__).resolve().parents[1]
 ZOO = TESTS / "fixtures" / "zoo.py"
@@ -135,7 +135,11 @@ def test_real_pickles_read_ok_and_match_the_job_manager(zoo: tuple[str, Path, di
 def test_by_value_script_class_and_module_class(zoo: tuple[str, Path, dict]) -> None:
     _, workdir, _ = zoo
     script_class = read_dill(workdir / "opt" / "opt.dill")
-    assert (script_class.class_name, script_class.class_module, script_class.by_value) == ("ShJob", "__main__", True)
+    assert (script_class.class_name, script_class.class_module, script_class.by_value) == (
+        "ShJob",
+        "__main__",
+        True,
+    )
     multi = read_dill(workdir / "nested" / "nested.dill")
     assert multi.class_name == "MultiJob" and not multi.by_value
     assert multi.class_module in ("scm.plams.core.basejob", "plams_core.basejob")
@@ -145,7 +149,10 @@ def test_by_value_script_class_and_module_class(zoo: tuple[str, Path, dict]) -> 
 def test_settings_subset_is_plain_data(zoo: tuple[str, Path, dict]) -> None:
     _, workdir, _ = zoo
     assert dict(read_dill(workdir / "kept" / "kept.dill").settings) == {
-        "keep": ["$JN.out"], "save": "all", "pickle": True, "link_files": True,
+        "keep": ["$JN.out"],
+        "save": "all",
+        "pickle": True,
+        "link_files": True,
     }
     assert read_dill(workdir / "trimmed" / "trimmed.dill").settings["save"] == ["-", "$JN.err", "$JN.run"]
     assert read_dill(workdir / "saved" / "saved.dill").settings["save"] == "none"
@@ -163,7 +170,9 @@ def test_status_log_timestamps_equal_what_plams_loads(zoo: tuple[str, Path, dict
         "job = dill.load(open(sys.argv[1], 'rb'))\n"
         "print(json.dumps([[t.isoformat(), str(s)] for t, s in job._status_log]))\n"
     )
-    proc = subprocess.run([python, "-c", script, str(path)], capture_output=True, text=True, cwd=workdir.parent)
+    proc = subprocess.run(
+        [python, "-c", script, str(path)], capture_output=True, text=True, cwd=workdir.parent
+    )
     assert proc.returncode == 0, proc.stderr
     expected = tuple(tuple(entry) for entry in json.loads(proc.stdout))
     assert read_dill(path).status_log == expected
@@ -213,20 +222,33 @@ def test_module_class_is_ok_and_a_by_value_method_calling_os_system_is_not_load_
     assert proc.returncode == 0, proc.stderr
     info = read_dill(out)
     assert info.verdict == "ok", info.reason
-    assert (info.class_name, info.class_module, info.by_value, info.name) == ("SysJob", "__main__", True, "sysjob")
+    assert (info.class_name, info.class_module, info.by_value, info.name) == (
+        "SysJob",
+        "__main__",
+        True,
+        "sysjob",
+    )
     assert info.status == "created" and info.settings["keep"] == ["$JN.out"]
     # Loading it for real runs nothing either.
     run_dir = tmp_path / "load"
     run_dir.mkdir()
-    loaded = subprocess.run([sys.executable, "-c", LOADER, str(out)], cwd=run_dir, capture_output=True, text=True)
+    loaded = subprocess.run(
+        [sys.executable, "-c", LOADER, str(out)], cwd=run_dir, capture_output=True, text=True
+    )
     assert loaded.stdout == "" and not (run_dir / CANARY).exists()
 
     user_module = read_dill_bytes(pickle.dumps(FakeJob("mine", {"keep": "all"}), protocol=4))
     assert user_module.verdict == "ok", user_module.reason
     assert (user_module.class_name, user_module.class_module, user_module.by_value) == (
-        "FakeJob", FakeJob.__module__, False,
+        "FakeJob",
+        FakeJob.__module__,
+        False,
     )
-    assert (user_module.name, user_module.status, dict(user_module.settings)) == ("mine", "successful", {"keep": "all"})
+    assert (user_module.name, user_module.status, dict(user_module.settings)) == (
+        "mine",
+        "successful",
+        {"keep": "all"},
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -263,8 +285,9 @@ def test_payload_is_live_when_really_loaded(name: str, hostile: dict[str, bytes]
     pickled.write_bytes(hostile[name])
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    proc = subprocess.run([sys.executable, "-c", LOADER, str(pickled)], cwd=run_dir, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", LOADER, str(pickled)], cwd=run_dir, capture_output=True, text=True, timeout=120
+    )
     assert wait_for(run_dir / CANARY, 10), f"payload {name} did not fire: {proc.stdout}{proc.stderr}"
 
 
@@ -346,8 +369,22 @@ def test_truncated_and_garbage_files_are_corrupt(real_dill: Path, tmp_path: Path
     assert read_dill(garbage).verdict == "corrupt"
     empty = tmp_path / "empty.dill"
     empty.write_bytes(b"")
-    assert read_dill(empty) == DillInfo("corrupt", "empty file", None, None, False, None, None, (), None, {}, (), 0,
-                                        empty.stat().st_mtime_ns, empty.stat().st_ino)
+    assert read_dill(empty) == DillInfo(
+        "corrupt",
+        "empty file",
+        None,
+        None,
+        False,
+        None,
+        None,
+        (),
+        None,
+        {},
+        (),
+        0,
+        empty.stat().st_mtime_ns,
+        empty.stat().st_ino,
+    )
     number = tmp_path / "int.dill"
     number.write_bytes(pickle.dumps(42))
     assert read_dill(number).verdict == "corrupt"
@@ -356,7 +393,11 @@ def test_truncated_and_garbage_files_are_corrupt(real_dill: Path, tmp_path: Path
 def test_missing_file_directory_and_size_cap(real_dill: Path, tmp_path: Path) -> None:
     missing = read_dill(tmp_path / "nothing" / "x.dill")
     assert (missing.verdict, missing.reason, missing.size, missing.mtime_ns, missing.inode) == (
-        "missing", None, 0, 0, 0,
+        "missing",
+        None,
+        0,
+        0,
+        0,
     )
     assert read_dill(tmp_path).verdict == "corrupt"
     capped = read_dill(real_dill, max_bytes=1000)
@@ -411,24 +452,48 @@ def legit_values() -> dict[str, Any]:
     np = pytest.importorskip("numpy")
     point = collections.namedtuple("point", "x y")
     return {
-        "numpy": [np.arange(6.0).reshape(2, 3), np.float64(1.5), np.int64(3), np.dtype("f8"),
-                  np.array([{"a": 1}, None], dtype=object), np.zeros(2, dtype=[("a", "i4"), ("b", "f8")])],
-        "collections": [collections.OrderedDict(a=1), collections.defaultdict(list, b=[1]),
-                        collections.deque([1, 2], maxlen=5), collections.Counter("aab"), point(1, 2)],
-        "time": [datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=-3))), datetime.date(2025, 1, 2),
-                 datetime.time(1, 2), datetime.timedelta(3)],
+        "numpy": [
+            np.arange(6.0).reshape(2, 3),
+            np.float64(1.5),
+            np.int64(3),
+            np.dtype("f8"),
+            np.array([{"a": 1}, None], dtype=object),
+            np.zeros(2, dtype=[("a", "i4"), ("b", "f8")]),
+        ],
+        "collections": [
+            collections.OrderedDict(a=1),
+            collections.defaultdict(list, b=[1]),
+            collections.deque([1, 2], maxlen=5),
+            collections.Counter("aab"),
+            point(1, 2),
+        ],
+        "time": [
+            datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=-3))),
+            datetime.date(2025, 1, 2),
+            datetime.time(1, 2),
+            datetime.timedelta(3),
+        ],
         "paths": [pathlib.Path("/tmp/x"), pathlib.PurePosixPath("a/b"), pathlib.PureWindowsPath("c:/x")],
         "numbers": [fractions.Fraction(1, 3), decimal.Decimal("1.5"), 1 + 2j, 10**40, float("nan")],
         "singletons": [range(-5, 10, 2), Ellipsis, NotImplemented, type(None), int, slice(1, 2)],
-        "misc": [uuid.UUID(int=5), re.compile("a+", re.I), types.SimpleNamespace(a=1), frozenset({1, 2}), {3},
-                 bytearray(b"xy"), functools.partial(max, 1, key=None), staticmethod(len)],
+        "misc": [
+            uuid.UUID(int=5),
+            re.compile("a+", re.I),
+            types.SimpleNamespace(a=1),
+            frozenset({1, 2}),
+            {3},
+            bytearray(b"xy"),
+            functools.partial(max, 1, key=None),
+            staticmethod(len),
+        ],
         "functions": [lambda x: x + 1, legit_values],
     }
 
 
 @pytest.mark.parametrize("protocol", range(6))
-@pytest.mark.parametrize("group", ["numpy", "collections", "time", "paths", "numbers", "singletons", "misc",
-                                   "functions"])
+@pytest.mark.parametrize(
+    "group", ["numpy", "collections", "time", "paths", "numbers", "singletons", "misc", "functions"]
+)
 def test_legit_values_are_ok_in_every_protocol(group: str, protocol: int) -> None:
     dill = pytest.importorskip("dill")
     job = FakeJob("values", {"keep": "all"})
@@ -442,17 +507,30 @@ def test_legit_values_are_ok_in_every_protocol(group: str, protocol: int) -> Non
 def test_real_job_repickled_in_every_protocol(protocol: int, real_dill: Path, tmp_path: Path) -> None:
     out = tmp_path / "job.dill"
     script = "import sys, dill\njob = dill.load(open(sys.argv[1], 'rb'))\ndill.dump(job, open(sys.argv[2], 'wb'), protocol=int(sys.argv[3]))\n"
-    proc = subprocess.run([sys.executable, "-c", script, str(real_dill), str(out), str(protocol)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(real_dill), str(out), str(protocol)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     original, repickled = read_dill(real_dill), read_dill(out)
     assert repickled.verdict == "ok", repickled.reason
-    for field in ("class_name", "class_module", "by_value", "name", "status", "status_log", "path", "settings"):
+    for field in (
+        "class_name",
+        "class_module",
+        "by_value",
+        "name",
+        "status",
+        "status_log",
+        "path",
+        "settings",
+    ):
         assert getattr(repickled, field) == getattr(original, field), field
 
 
 # --------------------------------------------------------------------------------------
-# The sibling fast path (plams_core.dilltemplates): the same answers as the full reader
+# The sibling fast path (plams_core.pickles.templates): the same answers as the full reader
 # --------------------------------------------------------------------------------------
 
 
@@ -464,8 +542,8 @@ def _full(path: Path | bytes) -> tuple[Any, ...]:
 @pytest.fixture
 def templates(monkeypatch: pytest.MonkeyPatch) -> Any:
     """A fresh set of templates for this test (they are per process otherwise)."""
-    from plams_core import dillreader
-    from plams_core.dilltemplates import DillTemplates
+    from plams_core.pickles import reader as dillreader
+    from plams_core.pickles.templates import DillTemplates
 
     fresh = DillTemplates(dillreader._load_for_template)
     monkeypatch.setattr(dillreader, "_templates", fresh)
@@ -473,15 +551,17 @@ def templates(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def _summary(data: bytes, tmp_path: Path) -> tuple[Any, ...]:
-    from plams_core.dillreader import read_dill_summary
+    from plams_core.pickles.reader import read_dill_summary
 
     path = tmp_path / "x.dill"
     path.write_bytes(data)
     return read_dill_summary(path)
 
 
-def test_summary_of_every_real_pickle_is_the_full_readers(zoo: tuple[str, Path, dict], templates: Any) -> None:
-    from plams_core.dillreader import read_dill_summary
+def test_summary_of_every_real_pickle_is_the_full_readers(
+    zoo: tuple[str, Path, dict], templates: Any
+) -> None:
+    from plams_core.pickles.reader import read_dill_summary
 
     _, workdir, _ = zoo
     paths = sorted(workdir.rglob("*.dill"))
@@ -492,8 +572,10 @@ def test_summary_of_every_real_pickle_is_the_full_readers(zoo: tuple[str, Path, 
 
 
 @pytest.mark.parametrize("version", [pytest.param("2024.107", marks=pytest.mark.plams2024), "2026.104"])
-def test_ams_jobs_read_ok_and_their_siblings_come_from_templates(version: str, tmp_path: Path, templates: Any) -> None:
-    from plams_core.dillreader import read_dill_summary
+def test_ams_jobs_read_ok_and_their_siblings_come_from_templates(
+    version: str, tmp_path: Path, templates: Any
+) -> None:
+    from plams_core.pickles.reader import read_dill_summary
 
     proc = run_script(peer_python(version), AMS_JOBS, cwd=tmp_path, args=[str(tmp_path), "8"])
     assert proc.returncode == 0, proc.stderr
@@ -502,14 +584,18 @@ def test_ams_jobs_read_ok_and_their_siblings_come_from_templates(version: str, t
     for path in paths:
         info = read_dill(path)
         assert (info.verdict, info.class_name, info.class_module, info.status) == (
-            "ok", "AMSJob", "scm.plams.interfaces.adfsuite.ams", "successful"), (path, info.reason)
+            "ok",
+            "AMSJob",
+            "scm.plams.interfaces.adfsuite.ams",
+            "successful",
+        ), (path, info.reason)
         assert read_dill_summary(path) == _full(path)
     assert templates.hits == 7  # all but the first: coordinates and the task differ, but only as data
 
 
 @pytest.mark.parametrize("version", [pytest.param("2024.107", marks=pytest.mark.plams2024), "2026.104"])
 def test_ams_jobs_of_every_shape_read_ok(version: str, tmp_path: Path, templates: Any) -> None:
-    from plams_core.dillreader import read_dill_summary
+    from plams_core.pickles.reader import read_dill_summary
 
     proc = run_script(peer_python(version), AMS_JOBS, cwd=tmp_path, args=[str(tmp_path), "1", "variety"])
     assert proc.returncode == 0, proc.stderr
@@ -521,9 +607,12 @@ def test_ams_jobs_of_every_shape_read_ok(version: str, tmp_path: Path, templates
             assert read_dill_summary(path) == _full(path)
             got[path.stem] = (info.class_name, info.status, info.children)
     assert got == {
-        "water_0": ("AMSJob", "successful", ()), "bonded": ("AMSJob", "successful", ()),
-        "periodic": ("AMSJob", "successful", ()), "two_systems": ("AMSJob", "successful", ()),
-        "multi": ("MultiJob", "successful", ("c0", "c1")), "c0": ("AMSJob", "copied", ()),  # same input as bonded
+        "water_0": ("AMSJob", "successful", ()),
+        "bonded": ("AMSJob", "successful", ()),
+        "periodic": ("AMSJob", "successful", ()),
+        "two_systems": ("AMSJob", "successful", ()),
+        "multi": ("MultiJob", "successful", ("c0", "c1")),
+        "c0": ("AMSJob", "copied", ()),  # same input as bonded
         "c1": ("AMSJob", "copied", ()),
     }
 
@@ -551,16 +640,25 @@ def test_siblings_are_answered_from_a_template_with_their_own_status(templates: 
 
 
 def test_a_literal_used_as_a_key_or_name_is_pinned_through_any_reference() -> None:
-    from plams_core.dilltemplates import _analyse
+    from plams_core.pickles.templates import _analyse
 
     shared = "x" * 5
     lits, _ = _analyse(pickle.dumps([shared, {"k": shared}], protocol=4))
-    assert [(lit.value, lit.pinned) for lit in lits if lit.value == "xxxxx"] == [("xxxxx", False)]  # data twice
+    assert [(lit.value, lit.pinned) for lit in lits if lit.value == "xxxxx"] == [
+        ("xxxxx", False)
+    ]  # data twice
     lits, _ = _analyse(pickle.dumps([shared, {shared: 1}], protocol=4))
-    assert [(lit.value, lit.pinned) for lit in lits if lit.value == "xxxxx"] == [("xxxxx", True)]  # then a key
+    assert [(lit.value, lit.pinned) for lit in lits if lit.value == "xxxxx"] == [
+        ("xxxxx", True)
+    ]  # then a key
     lits, _ = _analyse(pickle.dumps(["a" * 5, {"key": "value"}, ("t", "u")], protocol=4))
-    assert {lit.value: lit.pinned for lit in lits} == {"aaaaa": False, "key": True, "value": False, "t": False,
-                                                        "u": False}
+    assert {lit.value: lit.pinned for lit in lits} == {
+        "aaaaa": False,
+        "key": True,
+        "value": False,
+        "t": False,
+        "u": False,
+    }
     lits, _ = _analyse(pickle.dumps(FakeJob("n", {}), protocol=4))
     pinned = {lit.value for lit in lits if lit.pinned}
     assert {"FakeJob", "name", "settings"} <= pinned  # global names and dict keys never vary
@@ -585,7 +683,7 @@ class _FilledByAppends:
 
 
 def test_a_literal_that_reaches_a_call_through_containers_is_pinned() -> None:
-    from plams_core.dilltemplates import _analyse
+    from plams_core.pickles.templates import _analyse
 
     lits, _ = _analyse(pickle.dumps({"k": _ToTuple(["aaaaa"]), "free": "ccccc"}, protocol=4))
     pinned = {lit.value: lit.pinned for lit in lits}
@@ -597,21 +695,34 @@ def test_a_literal_that_reaches_a_call_through_containers_is_pinned() -> None:
 
 
 def test_data_stored_through_a_dup_alias_is_pinned_when_the_object_reaches_a_call() -> None:
-    from plams_core.dilltemplates import _analyse
+    from plams_core.pickles.templates import _analyse
 
     # EMPTY_LIST MEMOIZE DUP, APPENDS 'zzzzz' into the copy (left on the stack); then tuple(memo[0])
-    data = (b"\x80\x04]\x94" + b"2" + b"(\x8c\x05zzzzz" + b"e" + b"cbuiltins\ntuple\n" + b"h\x00"
-            + b"\x85" + b"R" + b".")
+    data = (
+        b"\x80\x04]\x94"
+        + b"2"
+        + b"(\x8c\x05zzzzz"
+        + b"e"
+        + b"cbuiltins\ntuple\n"
+        + b"h\x00"
+        + b"\x85"
+        + b"R"
+        + b"."
+    )
     assert pickle.loads(data) == ("zzzzz",)  # a real load hands the literal to tuple()
     lits, _ = _analyse(data)
     assert [(lit.value, lit.pinned) for lit in lits] == [("zzzzz", True)]
 
 
 def test_no_template_names_a_value_checked_global_in_any_spelling() -> None:
-    from plams_core.dilltemplates import _analyse, _Unfit
+    from plams_core.pickles.templates import _analyse, _Unfit
 
-    for data in (b"cdill.dill\n_create_namedtuple\n.", b"c__builtin__\nbytes\n.",
-                 b"\x80\x04\x8c\tdill.dill\x8c\n_eval_repr\x93.", b"cdill._dill\n_create_namedtuple\n."):
+    for data in (
+        b"cdill.dill\n_create_namedtuple\n.",
+        b"c__builtin__\nbytes\n.",
+        b"\x80\x04\x8c\tdill.dill\x8c\n_eval_repr\x93.",
+        b"cdill._dill\n_create_namedtuple\n.",
+    ):
         with pytest.raises(_Unfit):
             _analyse(data)
 
@@ -624,7 +735,7 @@ def test_every_mutation_of_a_sibling_gets_the_full_readers_answer(templates: Any
     rng = random.Random(11)
     for pos in range(len(sibling)):  # every byte, a few values each: changed constants never match
         for value in {sibling[pos] ^ 1, sibling[pos] ^ 0x80, rng.randrange(256)}:
-            mutant = sibling[:pos] + bytes([value]) + sibling[pos + 1:]
+            mutant = sibling[:pos] + bytes([value]) + sibling[pos + 1 :]
             assert _summary(mutant, tmp_path) == _full(mutant), (pos, value)
 
 
@@ -637,10 +748,13 @@ def test_bad_utf8_in_a_data_literal_is_corrupt_as_in_the_full_reader(templates: 
 
 
 def test_hostile_payloads_stay_unsafe_with_templates_learnt(
-    zoo: tuple[str, Path, dict], hostile: dict[str, bytes], templates: Any, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch
+    zoo: tuple[str, Path, dict],
+    hostile: dict[str, bytes],
+    templates: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from plams_core.dillreader import read_dill_summary
+    from plams_core.pickles.reader import read_dill_summary
 
     _, workdir, _ = zoo
     for path in sorted(workdir.rglob("*.dill")):

@@ -20,7 +20,7 @@ from plams_core import (
     load_all,
     write_pickle_atomically,
 )
-from plams_core.pickling import backup_path
+from plams_core.pickles.writer import backup_path
 
 
 def run(job, jm):

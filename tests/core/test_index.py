@@ -76,7 +76,9 @@ def expected(job: dict[str, Any], workdir: Path) -> dict[str, Any]:
     }
 
 
-def check_against_truth(workdir: Path, truth: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+def check_against_truth(
+    workdir: Path, truth: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> dict[str, Any]:
     before = snapshot(workdir)
     listing = {job["path"]: job for job in ls_json(workdir, capsys=capsys)}
     assert snapshot(workdir) == before  # byte for byte, mtimes and listing unchanged
@@ -90,8 +92,9 @@ def check_against_truth(workdir: Path, truth: dict[str, Any], capsys: pytest.Cap
 
 
 @pytest.mark.parametrize("version", ["2024.107", "2026.104"])
-def test_ls_matches_what_the_job_manager_knew(version: str, tmp_path_factory: pytest.TempPathFactory,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_ls_matches_what_the_job_manager_knew(
+    version: str, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
     workdir, truth = zoo(version, tmp_path_factory)
     listing = check_against_truth(workdir, truth, capsys)
     assert listing["dup"]["copied_from"] == "opt"
@@ -116,8 +119,9 @@ def test_moved_and_renamed_folder(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert listing["partly/bad"]["status"] == "crashed"
 
 
-def test_hostile_and_broken_dills(zoo26: tuple[Path, dict[str, Any]], tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_hostile_and_broken_dills(
+    zoo26: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     workdir = copy_workdir(zoo26[0], tmp_path / "wd")
     canary = tmp_path / "CANARY"
 
@@ -146,8 +150,9 @@ def test_hostile_and_broken_dills(zoo26: tuple[Path, dict[str, Any]], tmp_path: 
     assert not canary.exists()
 
 
-def test_pre_2018_layout(zoo24: tuple[Path, dict[str, Any]], tmp_path: Path,
-                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_pre_2018_layout(
+    zoo24: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     workdir = make_old_layout(zoo24[0], tmp_path)
     (workdir / "opt.002" / "opt.002.dill").unlink()
     index = scan_workdir(workdir, cache=False)
@@ -178,7 +183,12 @@ def test_jobs_in_directory_layout(tmp_path: Path) -> None:
 def test_nopickle_2024_status_from_logfile(zoo24: tuple[Path, dict[str, Any]]) -> None:
     rec = scan_workdir(zoo24[0], cache=False).get("nopickle")
     assert rec is not None
-    assert (rec.status, rec.status_source, rec.dill, rec.class_name) == ("successful", "logfile", "missing", None)
+    assert (rec.status, rec.status_source, rec.dill, rec.class_name) == (
+        "successful",
+        "logfile",
+        "missing",
+        None,
+    )
 
 
 def test_interrupted_job_keeps_last_logged_status(zoo24: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
@@ -253,8 +263,9 @@ def test_not_a_working_folder(kind: str, tmp_path: Path) -> None:
     assert "\n" not in str(err.value) and str(path) in str(err.value)
 
 
-def test_cache_lives_outside_and_gives_the_same_records(zoo26: tuple[Path, dict[str, Any]], tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_lives_outside_and_gives_the_same_records(
+    zoo26: tuple[Path, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     workdir = zoo26[0]
     before = snapshot(workdir)
@@ -267,8 +278,10 @@ def test_cache_lives_outside_and_gives_the_same_records(zoo26: tuple[Path, dict[
     assert snapshot(workdir) == before
 
 
-def test_parallel_and_serial_scans_agree(zoo26: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
-    import plams_core.index as index_module
+def test_parallel_and_serial_scans_agree(
+    zoo26: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import plams_core.index.scan as index_module
 
     monkeypatch.setattr(index_module, "PARALLEL_THRESHOLD", 2)  # force the pool on a small folder
     serial = list(scan_workdir(zoo26[0], cache=False, workers=1))
@@ -285,15 +298,19 @@ def live_index(zoo26: tuple[Path, dict[str, Any]], tmp_path: Path) -> tuple[Path
     return workdir, scan_workdir(workdir, cache=False)
 
 
-def test_refresh_after_a_new_file(live_index: tuple[Path, WorkdirIndex], monkeypatch: pytest.MonkeyPatch) -> None:
-    import plams_core.index as index_module
+def test_refresh_after_a_new_file(
+    live_index: tuple[Path, WorkdirIndex], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import plams_core.index.scan as index_module
 
     workdir, index = live_index
     before = {r.path: r for r in index}
     (workdir / "opt" / "extra.txt").write_text("more output\n")
     read: list[str] = []
     real_read = index_module._read_folder
-    monkeypatch.setattr(index_module, "_read_folder", lambda prefix, rel, *a: read.append(rel) or real_read(prefix, rel, *a))
+    monkeypatch.setattr(
+        index_module, "_read_folder", lambda prefix, rel, *a: read.append(rel) or real_read(prefix, rel, *a)
+    )
     update = index.refresh_paths([str(workdir / "opt" / "extra.txt")])
     assert read == ["opt"]  # proportional to the change: one folder read again, not the working folder
     assert [r.path for r in update.changed] == ["opt"] and not update.removed
@@ -342,8 +359,9 @@ def test_refresh_after_deleting_a_job_folder_and_csv_append(live_index: tuple[Pa
     assert crash is not None and crash.status == "failed" and crash.error == "two\nlines"
 
 
-def test_a_broken_cache_is_ignored(zoo26: tuple[Path, dict[str, Any]], tmp_path: Path,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_cache_is_ignored(
+    zoo26: tuple[Path, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     want = list(scan_workdir(zoo26[0], cache=True))
     for entry in (tmp_path / "cache" / "plams-tui" / "index").iterdir():

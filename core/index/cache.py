@@ -40,7 +40,9 @@ class ScanCache:
         real = os.path.realpath(folder)
         if real == root or real.startswith(root.rstrip("/") + "/"):
             return  # a cache inside the working folder would write into it
-        self.path = os.path.join(folder, hashlib.sha256(root.encode("utf-8", "surrogateescape")).hexdigest()[:32])
+        self.path = os.path.join(
+            folder, hashlib.sha256(root.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        )
         try:
             with open(self.path, "rb") as f:
                 data = marshal.load(f)

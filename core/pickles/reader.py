@@ -72,7 +72,7 @@ Policy (what counts as load-time execution)
 
 Listings call :func:`read_dill_summary`, which answers for a file that differs from one
 already read in full only in data literals (the other jobs of the same script) without
-running the unpickler; :mod:`plams_core.dilltemplates` says why that answer is the same.
+running the unpickler; :mod:`plams_core.pickles.templates` says why that answer is the same.
 
 Known scanners get this wrong both ways: picklescan does not flag ``dill._dill._eval_repr``,
 and fickling reports every by-value dill job as malicious. Known limits: an import of a
@@ -174,8 +174,20 @@ _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins", "__builtin__"}
 _STRICT = _STDLIB | {"dill", "numpy"}
 # Importing these does something (opens a browser, starts IDLE, runs tests, prints).
 _IMPORT_ACTS = frozenset(
-    {"antigravity", "this", "idlelib", "turtledemo", "test", "lib2to3", "__hello__", "__phello__",
-     "__hello_alias__", "__hello_only__", "__phello_alias__", "_pyrepl"}
+    {
+        "antigravity",
+        "this",
+        "idlelib",
+        "turtledemo",
+        "test",
+        "lib2to3",
+        "__hello__",
+        "__phello__",
+        "__hello_alias__",
+        "__hello_only__",
+        "__phello_alias__",
+        "_pyrepl",
+    }
 )
 _ALLOWED_DUNDERS = frozenset(
     {("copyreg", "__newobj__"), ("copyreg", "__newobj_ex__"), ("builtins", "__main__")}
@@ -183,19 +195,50 @@ _ALLOWED_DUNDERS = frozenset(
 # Stdlib classes with side effects in __del__/__setstate__, refused by name even when a
 # third-party module re-exports them (``from subprocess import Popen``).
 _DANGEROUS_CLASS_NAMES = frozenset(
-    {"Popen", "Thread", "Timer", "Process", "Pool", "ThreadPool", "Executor", "ThreadPoolExecutor",
-     "ProcessPoolExecutor", "TemporaryDirectory", "SpooledTemporaryFile", "_TemporaryFileWrapper",
-     "finalize", "socket", "SharedMemory", "FileIO", "BufferedWriter", "BufferedRandom",
-     "TextIOWrapper", "Logger", "FileHandler", "Shelf", "DbfilenameShelf", "ZipFile", "TarFile",
-     "NamedTemporaryFile", "TemporaryFile"}
+    {
+        "Popen",
+        "Thread",
+        "Timer",
+        "Process",
+        "Pool",
+        "ThreadPool",
+        "Executor",
+        "ThreadPoolExecutor",
+        "ProcessPoolExecutor",
+        "TemporaryDirectory",
+        "SpooledTemporaryFile",
+        "_TemporaryFileWrapper",
+        "finalize",
+        "socket",
+        "SharedMemory",
+        "FileIO",
+        "BufferedWriter",
+        "BufferedRandom",
+        "TextIOWrapper",
+        "Logger",
+        "FileHandler",
+        "Shelf",
+        "DbfilenameShelf",
+        "ZipFile",
+        "TarFile",
+        "NamedTemporaryFile",
+        "TemporaryFile",
+    }
 )
 
 # Enum classes whose values (REDUCE ``Cls(value)``) may be created: the lookup runs
 # installed enum code of PLAMS, plams_core or the stdlib, never code from the pickle.
 _ENUM_MODULES = frozenset({"scm.plams.core.enums", "plams_core.status", "plams_core.enums"})
 _STDLIB_ENUMS = frozenset(
-    {("re", "RegexFlag"), ("signal", "Signals"), ("http", "HTTPStatus"), ("enum", "IntFlag"),
-     ("socket", "AddressFamily"), ("socket", "SocketKind"), ("uuid", "SafeUUID")}
+    {
+        ("re", "RegexFlag"),
+        ("signal", "Signals"),
+        ("http", "HTTPStatus"),
+        ("enum", "IntFlag"),
+        ("socket", "AddressFamily"),
+        ("socket", "SocketKind"),
+        ("uuid", "SafeUUID"),
+    }
 )
 # Settings classes called as ``Settings(dict)`` (plams_core pickles Settings that way).
 _SETTINGS_MODULES = frozenset({"scm.plams.core.settings", "plams_core.settings"})
@@ -207,9 +250,28 @@ _PRIMITIVES = (str, bytes, int, float, bool, complex, type(None))
 
 # Names that, when a by-value class defines them, run at load time in some situation.
 _HOOK_NAMES = frozenset(
-    {"__new__", "__init__", "__del__", "__setstate__", "__getattr__", "__getattribute__", "__setattr__",
-     "__setitem__", "append", "extend", "add", "__hash__", "__eq__", "__init_subclass__", "__set_name__",
-     "__get__", "__isabstractmethod__", "__getinitargs__", "__class_getitem__", "__mro_entries__"}
+    {
+        "__new__",
+        "__init__",
+        "__del__",
+        "__setstate__",
+        "__getattr__",
+        "__getattribute__",
+        "__setattr__",
+        "__setitem__",
+        "append",
+        "extend",
+        "add",
+        "__hash__",
+        "__eq__",
+        "__init_subclass__",
+        "__set_name__",
+        "__get__",
+        "__isabstractmethod__",
+        "__getinitargs__",
+        "__class_getitem__",
+        "__mro_entries__",
+    }
 )
 _LOOKUP_HOOKS = frozenset({"__getattr__", "__getattribute__"})
 
@@ -400,8 +462,9 @@ def _meta(handler: Callable[..., Any]) -> type[_StubType]:
     return meta
 
 
-def _deny_map(unsafe: Mapping[str, str] = MappingProxyType({}), corrupt: Mapping[str, str] = MappingProxyType({})
-              ) -> Mapping[str, tuple[type[Exception], str]]:
+def _deny_map(
+    unsafe: Mapping[str, str] = MappingProxyType({}), corrupt: Mapping[str, str] = MappingProxyType({})
+) -> Mapping[str, tuple[type[Exception], str]]:
     table: dict[str, tuple[type[Exception], str]] = {op: (_Corrupt, msg) for op, msg in corrupt.items()}
     table.update({op: (_Unsafe, msg) for op, msg in unsafe.items()})
     return table
@@ -410,8 +473,9 @@ def _deny_map(unsafe: Mapping[str, str] = MappingProxyType({}), corrupt: Mapping
 # Internal kinds of objects built by allowed calls.
 def _kind(kind: str, allowed: frozenset[str] = frozenset(), **attrs: Any) -> type[_Obj]:
     corrupt = {op: f"applies {op} to {kind}" for op in _ALL_OPS - allowed}
-    return _stub_class(f"_{kind.replace(' ', '_')}", _kind=kind, _label=kind, _deny=_deny_map(corrupt=corrupt),
-                       **attrs)
+    return _stub_class(
+        f"_{kind.replace(' ', '_')}", _kind=kind, _label=kind, _deny=_deny_map(corrupt=corrupt), **attrs
+    )
 
 
 _Func = _kind("a function defined in the pickle", frozenset({_BUILD}))
@@ -422,7 +486,9 @@ _Method = _kind("a method of a lock")
 _Descriptor = _kind("a static/class method or property", frozenset({_BUILD}))
 _ModuleRef = _kind("a module")
 _ModuleDict = _stub_class(
-    "_ModuleDict", _kind="the globals of a module", _label="the globals of a module",
+    "_ModuleDict",
+    _kind="the globals of a module",
+    _label="the globals of a module",
     _deny=_deny_map(unsafe={op: "modifies the globals of a module at load time" for op in _ALL_OPS}),
 )
 _Scalar = _kind("a numpy scalar")
@@ -457,9 +523,25 @@ _STRICT_INSTANCE_OPS: dict[tuple[str, str], frozenset[str]] = {
 }
 # Plain builtin types a by-value class may derive from.
 _SAFE_BASES = frozenset(
-    ("builtins", n) for n in ("object", "dict", "list", "tuple", "str", "int", "float", "set", "frozenset",
-                              "bytes", "Exception", "BaseException", "ValueError", "RuntimeError",
-                              "KeyError", "TypeError")
+    ("builtins", n)
+    for n in (
+        "object",
+        "dict",
+        "list",
+        "tuple",
+        "str",
+        "int",
+        "float",
+        "set",
+        "frozenset",
+        "bytes",
+        "Exception",
+        "BaseException",
+        "ValueError",
+        "RuntimeError",
+        "KeyError",
+        "TypeError",
+    )
 )
 
 _GLOBALS: dict[tuple[str, str], Any] = {}
@@ -502,7 +584,11 @@ def _new_global(raw_module: str, name: str) -> Any:
         # A class's attribute (``Molecule.from_array``, a nested ``Outer.Inner``): looked up on an
         # installed class, and a stub that may not be called. A lowercase first part is a
         # module attribute (``functions.os.system``): refused.
-        if strict or not names[0][:1].isupper() or not all(n.isidentifier() and not _is_dunder(n) for n in names):
+        if (
+            strict
+            or not names[0][:1].isupper()
+            or not all(n.isidentifier() and not _is_dunder(n) for n in names)
+        ):
             _unsafe(f"walks attributes with the dotted global {module}.{name}")
     elif not name.isidentifier():
         _corrupt(f"names a global with the odd name {name!r}")
@@ -522,17 +608,28 @@ def _new_global(raw_module: str, name: str) -> Any:
         return _settings_class(label, module, name)
     if strict:
         allowed = _STRICT_INSTANCE_OPS.get(key, frozenset())
-        unsafe = {op: f"creates a {label} object at load time (not in the safe-data allowlist)"
-                  for op in _ALL_OPS - allowed}
+        unsafe = {
+            op: f"creates a {label} object at load time (not in the safe-data allowlist)"
+            for op in _ALL_OPS - allowed
+        }
         deny = _deny_map(unsafe=unsafe)
     elif name.rpartition(".")[2] in _DANGEROUS_CLASS_NAMES:
-        deny = _deny_map(unsafe={op: f"creates a {label} object at load time (re-exported stdlib class)"
-                                 for op in _ALL_OPS})
+        deny = _deny_map(
+            unsafe={
+                op: f"creates a {label} object at load time (re-exported stdlib class)" for op in _ALL_OPS
+            }
+        )
     else:
         deny = {}
     return _stub_class(
-        name.rpartition(".")[2] or "_", _meta(on_call),
-        _label=label, _module=module, _qualname=name, _name=name.rpartition(".")[2], _global=True, _deny=deny,
+        name.rpartition(".")[2] or "_",
+        _meta(on_call),
+        _label=label,
+        _module=module,
+        _qualname=name,
+        _name=name.rpartition(".")[2],
+        _global=True,
+        _deny=deny,
         _strict=strict,
     )
 
@@ -564,8 +661,17 @@ class _SettingsDict(dict, metaclass=_StubType):  # type: ignore[misc]
 
 
 def _settings_class(label: str, module: str, name: str) -> type[_SettingsDict]:
-    return _meta(_call_settings)(name, (_SettingsDict,), {  # type: ignore[return-value]
-        "__slots__": (), "_label": label, "_module": module, "_qualname": name, "_name": name})
+    return _meta(_call_settings)(
+        name,
+        (_SettingsDict,),
+        {  # type: ignore[return-value]
+            "__slots__": (),
+            "_label": label,
+            "_module": module,
+            "_qualname": name,
+            "_name": name,
+        },
+    )
 
 
 def _persistent_load(pid: Any) -> NoReturn:
@@ -644,7 +750,9 @@ def _call_real(constructor: Callable[..., Any]) -> Callable[..., Any]:
     """Builtin containers are built for real: hashing set items runs our stubs' __hash__ only."""
 
     def call(cls: _StubType, *args: Any) -> Any:
-        if len(args) > 1 or (args and not isinstance(args[0], (list, tuple, set, frozenset, str, bytes, dict))):
+        if len(args) > 1 or (
+            args and not isinstance(args[0], (list, tuple, set, frozenset, str, bytes, dict))
+        ):
             _unsafe(f"passes {_describe(args[0]) if args else 'nothing'} to {cls._label}, which iterates it")
         if constructor is dict and args and type(args[0]) is not dict:
             if not all(type(p) in (tuple, list) and len(p) == 2 for p in args[0]):
@@ -703,8 +811,11 @@ def _call_slice(cls: _StubType, *args: Any) -> Any:
 
 def _call_descriptor(cls: _StubType, *args: Any) -> Any:
     for arg in args:
-        if not (arg is None or isinstance(arg, (str, _Func, _StubType, _SettingsDict))
-                or (isinstance(arg, _Obj) and not type(arg)._byvalue)):
+        if not (
+            arg is None
+            or isinstance(arg, (str, _Func, _StubType, _SettingsDict))
+            or (isinstance(arg, _Obj) and not type(arg)._byvalue)
+        ):
             _unsafe(f"wraps {_describe(arg)} in {cls._label}")
     return _make(_Descriptor, args)
 
@@ -733,7 +844,12 @@ def _call_getattr(cls: _StubType, *args: Any) -> Any:
 def _call_setattr(cls: _StubType, *args: Any) -> Any:
     if len(args) == 3:
         target, attr, value = args
-        if isinstance(target, _StubType) and target._byvalue and attr == "__qualname__" and type(value) is str:
+        if (
+            isinstance(target, _StubType)
+            and target._byvalue
+            and attr == "__qualname__"
+            and type(value) is str
+        ):
             target._qualname = value
             return None
         if isinstance(target, _Cell) and attr == "cell_contents":
@@ -814,7 +930,11 @@ def _call_create_type(cls: _StubType, *args: Any) -> Any:
             _corrupt(f"by-value class {name} with a non-string attribute name")
         if isinstance(value, _Obj) and type(value)._byvalue:
             vhooks = type(value)._hooks
-            if "__set_name__" in vhooks or vhooks & _LOOKUP_HOOKS or (abc and vhooks & {"__isabstractmethod__", "__get__"}):
+            if (
+                "__set_name__" in vhooks
+                or vhooks & _LOOKUP_HOOKS
+                or (abc and vhooks & {"__isabstractmethod__", "__get__"})
+            ):
                 _unsafe(f"creates by-value class {name} whose attribute {key} runs its own code")
     return _by_value_class(name, body.get("__module__"), frozenset(hooks))
 
@@ -823,7 +943,11 @@ def _by_value_class(name: str, module: Any, hooks: frozenset[str], *, namedtuple
     # Creating a type costs ~5 us and setting its attributes ~3 us more; a read borrows a
     # pooled class made for the same (name, module, hooks) before and gives it back at the end.
     used = _borrowed.__dict__.get("types")
-    key = (name, module, hooks) if used is not None and not namedtuple and type(module) in (str, type(None)) else None
+    key = (
+        (name, module, hooks)
+        if used is not None and not namedtuple and type(module) in (str, type(None))
+        else None
+    )
     if key is not None:
         free = _POOL.get(key)
         if free:
@@ -839,11 +963,15 @@ def _by_value_class(name: str, module: Any, hooks: frozenset[str], *, namedtuple
     label = f"{module}.{name}" if isinstance(module, str) else name
     unsafe: dict[str, str] = {}
     if hooks & {"__new__", "__del__"}:
-        unsafe[_NEW] = f"creates an instance of by-value class {label}, which defines {sorted(hooks & {'__new__', '__del__'})[0]}"
+        unsafe[_NEW] = (
+            f"creates an instance of by-value class {label}, which defines {sorted(hooks & {'__new__', '__del__'})[0]}"
+        )
     if "__setstate__" in hooks:
         unsafe[_BUILD] = f"calls {label}.__setstate__ (defined in the pickle) at load time"
     elif hooks & _LOOKUP_HOOKS:
-        unsafe[_BUILD] = f"runs {label}.__getattr__ (defined in the pickle) to look up __setstate__ at load time"
+        unsafe[_BUILD] = (
+            f"runs {label}.__getattr__ (defined in the pickle) to look up __setstate__ at load time"
+        )
     if hooks & ({"__setitem__"} | _LOOKUP_HOOKS):
         unsafe[_SETITEM] = f"calls {label}.__setitem__ (defined in the pickle) at load time"
     if hooks & ({"append", "extend"} | _LOOKUP_HOOKS):
@@ -853,8 +981,13 @@ def _by_value_class(name: str, module: Any, hooks: frozenset[str], *, namedtuple
     if hooks & {"__hash__", "__eq__"}:
         unsafe[_HASH] = f"hashes a {label} object (its __hash__/__eq__ is defined in the pickle) at load time"
     attrs: dict[str, Any] = {
-        "_label": label, "_module": module if isinstance(module, str) else "__main__", "_qualname": name,
-        "_name": name, "_byvalue": True, "_hooks": hooks, "_deny": _deny_map(unsafe=unsafe) if unsafe else _NO_DENY,
+        "_label": label,
+        "_module": module if isinstance(module, str) else "__main__",
+        "_qualname": name,
+        "_name": name,
+        "_byvalue": True,
+        "_hooks": hooks,
+        "_deny": _deny_map(unsafe=unsafe) if unsafe else _NO_DENY,
     }
     if namedtuple:
         return _stub_class("_", _meta(_call_namedtuple_instance), **attrs)
@@ -987,8 +1120,10 @@ def _call_reconstruct(cls: _StubType, *args: Any) -> Any:
     if len(args) != 3 or not isinstance(args[0], _StubType):
         _corrupt("numpy _reconstruct with the wrong arguments")
     target = args[0]
-    if not (_is_global(target, ("numpy", "ndarray"), ("numpy", "matrix"), ("numpy", "memmap"))
-            or (target._global and not target._strict)):
+    if not (
+        _is_global(target, ("numpy", "ndarray"), ("numpy", "matrix"), ("numpy", "memmap"))
+        or (target._global and not target._strict)
+    ):
         _unsafe(f"reconstructs an array of class {_describe(target)} at load time")
     _check_plain(cls._label, args[1:])
     return _instance(_check_instance(target, "numpy _reconstruct"), args[1:])
@@ -1114,15 +1249,22 @@ _CALLS: dict[tuple[str, str], Callable[[_StubType, tuple[Any, ...]], Any]] = {
     ("numpy._core.numeric", "_frombuffer"): _call_numpy_data,
     ("numpy", "dtype"): _call_data,
     **{("datetime", n): _call_data for n in ("datetime", "date", "time", "timedelta", "timezone")},
-    **{("pathlib", n): _call_data for n in ("Path", "PosixPath", "WindowsPath", "PurePath", "PurePosixPath",
-                                            "PureWindowsPath")},
+    **{
+        ("pathlib", n): _call_data
+        for n in ("Path", "PosixPath", "WindowsPath", "PurePath", "PurePosixPath", "PureWindowsPath")
+    },
     ("decimal", "Decimal"): _call_data,
     ("fractions", "Fraction"): _call_data,
     ("re", "_compile"): _call_data,
     ("uuid", "UUID"): _call_data,
 }
-_STRICT_INSTANCE_OPS.update({k: frozenset({_BUILD, _SETITEM, _APPEND}) for k in _CALLS
-                             if k[0] in ("datetime", "pathlib", "decimal", "fractions", "re")})
+_STRICT_INSTANCE_OPS.update(
+    {
+        k: frozenset({_BUILD, _SETITEM, _APPEND})
+        for k in _CALLS
+        if k[0] in ("datetime", "pathlib", "decimal", "fractions", "re")
+    }
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -1179,8 +1321,15 @@ def _iso(stamp: Any, offsets: dict[int, str | None]) -> str | None:
     year, month, day, hour, minute, second, micro_hi, micro_lo = _DATETIME_STATE.unpack(raw)
     month &= 0x7F  # the high bit is `fold`
     micro = micro_hi << 16 | micro_lo
-    if not (year and 1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 60
-            and micro < 1_000_000):
+    if not (
+        year
+        and 1 <= month <= 12
+        and 1 <= day <= 31
+        and hour < 24
+        and minute < 60
+        and second < 60
+        and micro < 1_000_000
+    ):
         return None
     # %-formatting: about twice as fast as f-strings with format specs, and this runs per log entry
     if micro:
@@ -1204,8 +1353,11 @@ _DATETIME_STATE = struct.Struct(">HBBBBBBH")
 
 def _utc_offset(zone: Any) -> str | None:
     """``+HH:MM`` of a pickled ``datetime.timezone(timedelta(...))``, as isoformat writes it."""
-    if not isinstance(zone, _Obj) or type(zone)._label != "datetime.timezone" or not zone.args or not isinstance(
-        zone.args[0], _Obj
+    if (
+        not isinstance(zone, _Obj)
+        or type(zone)._label != "datetime.timezone"
+        or not zone.args
+        or not isinstance(zone.args[0], _Obj)
     ):
         return None
     delta = zone.args[0].args
@@ -1234,7 +1386,9 @@ def _plain(value: Any, depth: int, max_depth: int) -> object:
         return value
     if type(value) in (list, tuple):
         return [_plain(v, depth + 1, max_depth) for v in value]
-    if isinstance(value, dict) or (isinstance(value, _Obj) and type(value)._global and not type(value)._byvalue):
+    if isinstance(value, dict) or (
+        isinstance(value, _Obj) and type(value)._global and not type(value)._byvalue
+    ):
         items = _mapping_items(value)
         return {k: _plain(v, depth + 1, max_depth) for k, v in items if isinstance(k, str)}
     return None
@@ -1246,8 +1400,10 @@ _SETTINGS_KEYS = ("keep", "save", "pickle", "link_files")
 def _job_fields(top: Any, max_depth: int, timeline: bool = True) -> dict[str, Any]:
     state = _state_dict(top)
     cls = type(top)
-    if state is None or not (cls._byvalue or (cls._global and not cls._strict)) or not isinstance(
-        state.get("name"), str
+    if (
+        state is None
+        or not (cls._byvalue or (cls._global and not cls._strict))
+        or not isinstance(state.get("name"), str)
     ):
         what = _describe(top) if isinstance(top, (_Obj, _StubType)) else type(top).__name__
         _corrupt(f"the pickled object is not a job: {what}")
@@ -1297,8 +1453,12 @@ def _job_fields(top: Any, max_depth: int, timeline: bool = True) -> dict[str, An
 # --------------------------------------------------------------------------------------
 
 
-def _verdict(verdict: Verdict, reason: str | None, size: int = 0, mtime_ns: int = 0, inode: int = 0) -> DillInfo:
-    return DillInfo(verdict, reason, None, None, False, None, None, (), None, _EMPTY, (), size, mtime_ns, inode)
+def _verdict(
+    verdict: Verdict, reason: str | None, size: int = 0, mtime_ns: int = 0, inode: int = 0
+) -> DillInfo:
+    return DillInfo(
+        verdict, reason, None, None, False, None, None, (), None, _EMPTY, (), size, mtime_ns, inode
+    )
 
 
 def _load(data: bytes, max_depth: int, timeline: bool) -> tuple[Verdict, str | None, dict[str, Any] | None]:
@@ -1331,7 +1491,9 @@ def _load(data: bytes, max_depth: int, timeline: bool) -> tuple[Verdict, str | N
         _give_back(used)
 
 
-def _classify(data: bytes, max_depth: int, size: int, mtime_ns: int, inode: int, timeline: bool = True) -> DillInfo:
+def _classify(
+    data: bytes, max_depth: int, size: int, mtime_ns: int, inode: int, timeline: bool = True
+) -> DillInfo:
     verdict, reason, fields = _load(data, max_depth, timeline)
     if fields is None:
         return _verdict(verdict, reason, size, mtime_ns, inode)
@@ -1350,7 +1512,9 @@ def read_dill_bytes(data: bytes, *, max_depth: int = 100_000, timeline: bool = T
     return _classify(bytes(data), max_depth, len(data), 0, 0, timeline)
 
 
-def _read_file(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | None, DillInfo | None, int, int]:
+def _read_file(
+    path: str | os.PathLike[str], max_bytes: int
+) -> tuple[bytes | None, DillInfo | None, int, int]:
     """``(data, None, mtime_ns, inode)`` or, when the file cannot be read, ``(None, verdict, ...)``."""
     try:
         fd = os.open(path, _OPEN_FLAGS)
@@ -1364,8 +1528,12 @@ def _read_file(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | No
         if not stat.S_ISREG(st.st_mode):
             return None, _verdict("corrupt", "not a regular file", 0, mtime_ns, inode), mtime_ns, inode
         if size > max_bytes:
-            return None, _verdict("unsafe", f"larger than {max_bytes / 2**20:g} MiB: not read", size, mtime_ns,
-                                  inode), mtime_ns, inode
+            return (
+                None,
+                _verdict("unsafe", f"larger than {max_bytes / 2**20:g} MiB: not read", size, mtime_ns, inode),
+                mtime_ns,
+                inode,
+            )
         chunks = []
         total = 0
         while True:
@@ -1376,8 +1544,14 @@ def _read_file(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | No
             if len(chunk) < want:  # a short read of a regular file is its end: no extra syscall
                 break
             if total > max_bytes:
-                return None, _verdict("unsafe", f"larger than {max_bytes / 2**20:g} MiB: not read", total, mtime_ns,
-                                      inode), mtime_ns, inode
+                return (
+                    None,
+                    _verdict(
+                        "unsafe", f"larger than {max_bytes / 2**20:g} MiB: not read", total, mtime_ns, inode
+                    ),
+                    mtime_ns,
+                    inode,
+                )
         return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), None, mtime_ns, inode
     except OSError as exc:
         return None, _verdict("corrupt", f"cannot read: {exc.strerror or exc}"), 0, 0
@@ -1390,8 +1564,13 @@ _MAX_BYTES = 256 * 2**20
 _MAX_DEPTH = 100_000
 
 
-def read_dill(path: str | os.PathLike[str], *, max_bytes: int = _MAX_BYTES, max_depth: int = _MAX_DEPTH,
-              timeline: bool = True) -> DillInfo:
+def read_dill(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = _MAX_BYTES,
+    max_depth: int = _MAX_DEPTH,
+    timeline: bool = True,
+) -> DillInfo:
     """Classify and read the ``.dill`` at *path* without running anything from it.
 
     With ``timeline=False`` ``status_log`` is left empty (the verdict and every other field
@@ -1423,7 +1602,7 @@ def read_dill_summary(path: str | os.PathLike[str]) -> DillSummary:
 
     Same answers as ``read_dill(path, timeline=False)`` (default caps), faster: a file that
     differs from one already read only in data literals (the other jobs of the same script)
-    is answered by :mod:`plams_core.dilltemplates` in a few microseconds.
+    is answered by :mod:`plams_core.pickles.templates` in a few microseconds.
     """
     global _templates
     data, failed, _, _ = _read_file(path, _MAX_BYTES)
@@ -1432,7 +1611,7 @@ def read_dill_summary(path: str | os.PathLike[str]) -> DillSummary:
         return (failed.verdict, failed.reason, None, None, ())
     templates = _templates
     if templates is None:
-        from plams_core.dilltemplates import DillTemplates
+        from .templates import DillTemplates
 
         templates = _templates = DillTemplates(_load_for_template)
     summary = templates.summary(data)

@@ -16,8 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import dill
-
 __all__ = ["backup_path", "write_pickle_atomically"]
 
 
@@ -64,6 +62,8 @@ def write_pickle_atomically(obj: Any, path: str | os.PathLike[str], protocol: in
         # The pickle gets the mode a plainly created file would get (or the old pickle's mode).
         os.fchmod(fd, (os.stat(target).st_mode & 0o7777) if target.exists() else _NEW_FILE_MODE)
         with os.fdopen(fd, "wb") as f:
+            import dill  # here, not at import: the read side imports this package without dill
+
             dill.dump(obj, f, protocol)  # -1 means the highest protocol, like PLAMS's default
             f.flush()
             os.fsync(f.fileno())

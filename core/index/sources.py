@@ -27,12 +27,31 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-__all__ = ["WorkdirLayout", "find_layout", "CsvRow", "JobCsv", "JobLog", "parse_csv_timeline", "KNOWN_STATUSES"]
+__all__ = [
+    "WorkdirLayout",
+    "find_layout",
+    "CsvRow",
+    "JobCsv",
+    "JobLog",
+    "parse_csv_timeline",
+    "KNOWN_STATUSES",
+]
 
 #: Every status PLAMS writes (enum values since 2025, plain strings before).
 KNOWN_STATUSES = frozenset(
-    {"created", "started", "registered", "running", "finished", "crashed", "failed", "successful",
-     "copied", "preview", "deleted"}
+    {
+        "created",
+        "started",
+        "registered",
+        "running",
+        "finished",
+        "crashed",
+        "failed",
+        "successful",
+        "copied",
+        "preview",
+        "deleted",
+    }
 )
 
 _UPPER_STATUSES = {s.upper(): s for s in KNOWN_STATUSES}
@@ -163,8 +182,8 @@ class JobCsv:
         abs_path = fields[self._path_col] if 0 <= self._path_col < n else ""
         abs_path = abs_path.replace("\\", "/").rstrip("/")
         root = self.root
-        if abs_path.startswith(root) and abs_path[len(root):len(root) + 1] == "/":
-            rel: str | None = abs_path[len(root) + 1:]  # the common case: the folder did not move
+        if abs_path.startswith(root) and abs_path[len(root) : len(root) + 1] == "/":
+            rel: str | None = abs_path[len(root) + 1 :]  # the common case: the folder did not move
         else:
             rel = self._relative(abs_path, known_rels)
         if rel is None:
@@ -176,7 +195,7 @@ class JobCsv:
     def _relative(self, abs_path: str, known_rels: set[str]) -> str | None:
         for root in (self.root, *self._roots):
             if abs_path.startswith(root + "/"):
-                return abs_path[len(root) + 1:]
+                return abs_path[len(root) + 1 :]
         # Where was the folder? The longest tail of the recorded path that is a folder here.
         parts = abs_path.split("/")
         for k in range(1, len(parts)):
@@ -200,8 +219,16 @@ class JobCsv:
         return named
 
 
-_CSV_FIELDS = ("logged_at", "job_name", "job_status", "job_ok", "job_check", "job_get_errormsg", "job_timeline",
-               "job_parent_name")
+_CSV_FIELDS = (
+    "logged_at",
+    "job_name",
+    "job_status",
+    "job_ok",
+    "job_check",
+    "job_get_errormsg",
+    "job_timeline",
+    "job_parent_name",
+)
 
 
 def parse_csv_timeline(timeline: str) -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ def _own_lineage() -> set[int]:
         try:
             with open(f"/proc/{pid}/stat", "rb") as f:
                 stat = f.read()
-            pid = int(stat[stat.rfind(b")") + 2:].split()[1])
+            pid = int(stat[stat.rfind(b")") + 2 :].split()[1])
         except (OSError, ValueError, IndexError):
             break
     return pids
@@ -60,7 +60,7 @@ def processes_inside(root: str) -> dict[str, list[int]]:
         except OSError:  # gone, or another user's process
             continue
         if cwd.startswith(prefix):
-            rel = cwd[len(prefix):]
+            rel = cwd[len(prefix) :]
         elif cwd == root:
             rel = ""
         else:

@@ -3,7 +3,7 @@
 :func:`scan_workdir` turns a working folder of any PLAMS era into :class:`JobRecord` s held
 by a :class:`WorkdirIndex`; :meth:`WorkdirIndex.refresh_paths` re-reads only what changed.
 Opening never writes into the folder and never runs anything from it: ``.dill`` files are
-read statically (:func:`plams_core.dillreader.read_dill_summary`).
+read statically (:func:`plams_core.pickles.reader.read_dill_summary`).
 
 How the folder is read
 ----------------------
@@ -43,9 +43,9 @@ How the folder is read
   and the main process share them in chunks; the main process reads the csv first (only
   when the caller has no other threads: forking a threaded process is unsafe). A ``.dill``
   that differs from one already read only in data (the same script's other jobs) is
-  answered without unpickling (:mod:`plams_core.dilltemplates`). The cyclic garbage
+  answered without unpickling (:mod:`plams_core.pickles.templates`). The cyclic garbage
   collector is paused during a scan. .dill summaries and hashes are cached by
-  (inode, mtime_ns, size) outside the folder (:mod:`plams_core.scancache`).
+  (inode, mtime_ns, size) outside the folder (:mod:`plams_core.index.cache`).
 * Refresh: :meth:`WorkdirIndex.refresh_paths` rescans the folders the paths are in (a new
   folder with everything below it), drops vanished ones, tails the csv/log when they are
   among the paths, re-reads the process table, then re-resolves those jobs and their
@@ -63,14 +63,22 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from plams_core.errors import WorkdirError
-from plams_core.hashing import combine_hashes, validate_hashing
-from plams_core.procs import processes_inside
-from plams_core.scancache import ScanCache
-from plams_core.status import FINAL_STATUSES
-from plams_core.workdir_sources import JobCsv, JobLog, WorkdirLayout, find_layout, parse_csv_timeline
+from ..errors import WorkdirError
+from ..hashing import combine_hashes, validate_hashing
+from ..status import FINAL_STATUSES
+from .cache import ScanCache
+from .procs import processes_inside
+from .sources import JobCsv, JobLog, WorkdirLayout, find_layout, parse_csv_timeline
 
-__all__ = ["FileEntry", "JobRecord", "JobDetail", "WorkdirIndex", "IndexUpdate", "scan_workdir", "STATUS_SOURCES"]
+__all__ = [
+    "FileEntry",
+    "JobRecord",
+    "JobDetail",
+    "WorkdirIndex",
+    "IndexUpdate",
+    "scan_workdir",
+    "STATUS_SOURCES",
+]
 
 #: Where a status can come from, best first.
 STATUS_SOURCES = ("dill", "csv", "process", "logfile", "files", "children", "unknown")
@@ -178,8 +186,17 @@ class JobDetail:
         """JSON-ready data (``plams-tui show --json``)."""
         d = self.record.to_dict()
         d.update(
-            files=[{"name": f.name, "size": f.size, "mtime_ns": f.mtime_ns, "inode": f.inode, "nlink": f.nlink,
-                    "is_dir": f.is_dir} for f in self.files],
+            files=[
+                {
+                    "name": f.name,
+                    "size": f.size,
+                    "mtime_ns": f.mtime_ns,
+                    "inode": f.inode,
+                    "nlink": f.nlink,
+                    "is_dir": f.is_dir,
+                }
+                for f in self.files
+            ],
             children=list(self.record.children),
             timeline=[{"time": t, "status": st} for t, st in self.timeline],
             timeline_source=self.timeline_source,
@@ -251,7 +268,9 @@ def _file_hash(path: str, rel: str, cache: ScanCache, used: dict[Any, Any] | Non
     return digest
 
 
-def _read_folder(prefix: str, rel: str, hashing: str | None, cache: ScanCache, used: dict[Any, Any] | None) -> Any:
+def _read_folder(
+    prefix: str, rel: str, hashing: str | None, cache: ScanCache, used: dict[Any, Any] | None
+) -> Any:
     """One scandir of *rel*; hash its $JN.in/$JN.run and read its $JN.dill. None if it vanished.
 
     No file is stat-ed but the .dill (scandir gives names, types and inodes for free), and
@@ -279,7 +298,7 @@ def _read_folder(prefix: str, rel: str, hashing: str | None, cache: ScanCache, u
                     continue  # removed while listing
                 names.append(fname)
                 if fname.startswith(name):
-                    ext = fname[len(name):]
+                    ext = fname[len(name) :]
                     if ext == ".in":
                         has_in = single = True
                     elif ext == ".run":
@@ -300,12 +319,20 @@ def _read_folder(prefix: str, rel: str, hashing: str | None, cache: ScanCache, u
             run_hash = _file_hash(f"{path}/{name}.run", f"{rel}/{name}.run", cache, used)
     dill = None
     if has_dill:
-        from plams_core.dillreader import read_dill_summary  # lazy: most of the index does not need it
+        from ..pickles.reader import read_dill_summary  # lazy: most of the index does not need it
 
         dill_path = f"{path}/{name}.dill"
         if used is None:  # no cache: the reader opens, fstats and reads it once
-            return (rel, tuple(names), tuple(inodes), tuple(subdirs), single, in_hash, run_hash,
-                    read_dill_summary(dill_path))  # detail() re-reads it in full, with the timeline
+            return (
+                rel,
+                tuple(names),
+                tuple(inodes),
+                tuple(subdirs),
+                single,
+                in_hash,
+                run_hash,
+                read_dill_summary(dill_path),
+            )  # detail() re-reads it in full, with the timeline
         try:
             st = os.stat(dill_path)
             key: Any = (f"{rel}/{name}.dill", st.st_ino, st.st_mtime_ns, st.st_size)
@@ -341,8 +368,9 @@ def _read_many(rels: list[str]) -> tuple[list[Any], dict[Any, Any] | None]:
 _CHUNK = 250
 
 
-def _forked_read(level: list[str], workers: int, meanwhile: Callable[[], None] | None
-                 ) -> list[tuple[list[Any], dict[Any, Any] | None]]:
+def _forked_read(
+    level: list[str], workers: int, meanwhile: Callable[[], None] | None
+) -> list[tuple[list[Any], dict[Any, Any] | None]]:
     """Read *level* with *workers* forked children and this process, sharing chunks dynamically.
 
     Chunk numbers are queued in a pipe (2-byte reads, atomic below PIPE_BUF); every process
@@ -354,10 +382,10 @@ def _forked_read(level: list[str], workers: int, meanwhile: Callable[[], None] |
     """
     import marshal
 
-    import plams_core.dillreader  # noqa: F401  imported once here, not again in every child
+    from ..pickles import reader as _reader  # noqa: F401  imported once here, not again in every child
 
     size = max(_CHUNK, -(-len(level) // 30_000))  # at most 30,000 chunks: the queue fits a pipe buffer
-    chunks = [level[i:i + size] for i in range(0, len(level), size)]
+    chunks = [level[i : i + size] for i in range(0, len(level), size)]
     qr, qw = os.pipe()
     os.write(qw, b"".join(i.to_bytes(2, "little") for i in range(len(chunks))))  # < 64 KiB: never blocks
     os.close(qw)  # the queue is complete: an empty read means it is drained
@@ -379,7 +407,7 @@ def _forked_read(level: list[str], workers: int, meanwhile: Callable[[], None] |
                     data = marshal.dumps(out)
                     view = memoryview(data)
                     while view:
-                        view = view[os.write(rw, view):]
+                        view = view[os.write(rw, view) :]
                     code = 0
                 finally:
                     os._exit(code)  # no atexit, no flushing of the parent's buffers
@@ -413,8 +441,14 @@ def _forked_read(level: list[str], workers: int, meanwhile: Callable[[], None] |
                 pass
 
 
-def _read_folders(rels: list[str], prefix: str, hashing: str | None, cache: ScanCache, pool_size: int,
-                  meanwhile: Callable[[], None] | None = None) -> Iterator[tuple[str, _Folder | None]]:
+def _read_folders(
+    rels: list[str],
+    prefix: str,
+    hashing: str | None,
+    cache: ScanCache,
+    pool_size: int,
+    meanwhile: Callable[[], None] | None = None,
+) -> Iterator[tuple[str, _Folder | None]]:
     """Read *rels* and every folder below one that is not a SingleJob; in parallel when many.
 
     *meanwhile* runs once while the other processes read the first level (the csv and log
@@ -456,7 +490,11 @@ def _read_folders(rels: list[str], prefix: str, hashing: str | None, cache: Scan
 def _pool_size(workers: int | None, count_hint: int) -> int:
     if workers is not None:
         return max(1, workers)
-    if count_hint < PARALLEL_THRESHOLD or threading.active_count() > 1 or not sys.platform.startswith("linux"):
+    if (
+        count_hint < PARALLEL_THRESHOLD
+        or threading.active_count() > 1
+        or not sys.platform.startswith("linux")
+    ):
         return 1  # fork in a threaded process can deadlock; elsewhere fork is not the default
     try:
         cpus = len(os.sched_getaffinity(0))  # the CPUs this process may use, not all the machine has
@@ -554,11 +592,19 @@ class WorkdirIndex:
                 st = os.lstat(folder + "/" + name.rstrip("/"))
             except OSError:
                 continue
-            files.append(FileEntry(name.rstrip("/"), None if is_dir else st.st_size, st.st_mtime_ns, st.st_ino,
-                                   st.st_nlink, is_dir))
+            files.append(
+                FileEntry(
+                    name.rstrip("/"),
+                    None if is_dir else st.st_size,
+                    st.st_mtime_ns,
+                    st.st_ino,
+                    st.st_nlink,
+                    is_dir,
+                )
+            )
         info = None
         if rec.dill != "missing":
-            from plams_core.dillreader import read_dill
+            from ..pickles.reader import read_dill
 
             info = read_dill(f"{folder}/{rec.name}.dill")
         ok = info is not None and info.verdict == "ok"
@@ -595,7 +641,7 @@ class WorkdirIndex:
         if os.path.isabs(p):
             real = os.path.realpath(p) if not p.startswith(self._prefix) else p
             if real.startswith(self._prefix):
-                p = real[len(self._prefix):]
+                p = real[len(self._prefix) :]
             elif real.rstrip("/") == self.root.rstrip("/"):
                 return ""
         return p.strip("/").removeprefix("./")
@@ -614,8 +660,9 @@ class WorkdirIndex:
         self.layout = find_layout(self._top_files, os.path.basename(self.root.rstrip("/")))
         pool = _pool_size(self._workers, len(top_dirs))
         # the csv and the log are read while the workers read the job folders
-        for rel, folder in _read_folders(top_dirs, self._prefix, self.hashing, self._cache, pool,
-                                         meanwhile=self._read_sources):
+        for rel, folder in _read_folders(
+            top_dirs, self._prefix, self.hashing, self._cache, pool, meanwhile=self._read_sources
+        ):
             if folder is not None:
                 self._folders[rel] = folder
         self._csv.rematch(set(self._folders))  # rows of a folder that moved: matched by known paths
@@ -625,8 +672,15 @@ class WorkdirIndex:
             if self._kinds[rel]:
                 self._records[rel] = self._resolve(rel)
         self._link_copies(set(self._records))
-        if not self._records and self.layout.logfile is None and self.layout.csv is None and self.layout.input is None:
-            raise WorkdirError(f"{self.root}: not a PLAMS working folder (no job folders, logfile, job_logfile.csv or input)")
+        if (
+            not self._records
+            and self.layout.logfile is None
+            and self.layout.csv is None
+            and self.layout.input is None
+        ):
+            raise WorkdirError(
+                f"{self.root}: not a PLAMS working folder (no job folders, logfile, job_logfile.csv or input)"
+            )
         self._cache.save(self.root, only_used=True)
 
     def _read_sources(self) -> set[str]:
@@ -734,7 +788,9 @@ class WorkdirIndex:
         kind = kinds[rel] or "single"
         name = rel.rpartition("/")[2]
         dill = folder.dill
-        children = tuple(rel + "/" + d for d in folder.subdirs if kinds.get(rel + "/" + d)) if folder.subdirs else ()
+        children = (
+            tuple(rel + "/" + d for d in folder.subdirs if kinds.get(rel + "/" + d)) if folder.subdirs else ()
+        )
         pids = tuple(self._procs.get(rel, ()))
         log_name = self._log_names.get(rel)
         csv_row = self._csv.rows.get(rel)
@@ -781,7 +837,9 @@ class WorkdirIndex:
         )
 
     def _from_children(self, children: tuple[str, ...]) -> tuple[str, str]:
-        statuses = [self._records[c].status if c in self._records else self._resolve(c).status for c in children]
+        statuses = [
+            self._records[c].status if c in self._records else self._resolve(c).status for c in children
+        ]
         if all(s in _OK for s in statuses):
             return "successful", "children"
         if all(s in _FINAL for s in statuses):
@@ -811,8 +869,9 @@ class WorkdirIndex:
             if source != rec.copied_from:
                 self._records[rel] = _replace(rec, copied_from=source)
 
-    def _copy_source(self, rec: JobRecord, same_hash: list[str], logged: str | None,
-                     by_log_name: dict[str, list[str]]) -> str | None:
+    def _copy_source(
+        self, rec: JobRecord, same_hash: list[str], logged: str | None, by_log_name: dict[str, list[str]]
+    ) -> str | None:
         candidates = [r for r in same_hash if r != rec.path]
         if logged is not None:
             named = [r for r in candidates if r.rpartition("/")[2] == logged]
@@ -845,8 +904,12 @@ class WorkdirIndex:
         sources = False
         for path in paths:
             rel = self._normalise(path)
-            if rel == "" or "/" not in rel and rel in (self.layout.logfile, self.layout.csv, self.layout.input,
-                                                        "logfile", "job_logfile.csv"):
+            if (
+                rel == ""
+                or "/" not in rel
+                and rel
+                in (self.layout.logfile, self.layout.csv, self.layout.input, "logfile", "job_logfile.csv")
+            ):
                 sources = True
                 continue
             if not os.path.isdir(self._prefix + rel):
@@ -889,10 +952,15 @@ class WorkdirIndex:
                         touched |= self._forget(rel + "/" + d)
         if sources and not self._log_loaded and self.layout.logfile:
             self._ensure_log()
-            touched |= {r.path for r in self._records.values() if r.status_source in ("logfile", "files", "unknown",
-                                                                                         "children", "process")}
+            touched |= {
+                r.path
+                for r in self._records.values()
+                if r.status_source in ("logfile", "files", "unknown", "children", "process")
+            }
         if sources or touched:
-            layout = find_layout(self._top_files | self._current_top_files(sources), os.path.basename(self.root))
+            layout = find_layout(
+                self._top_files | self._current_top_files(sources), os.path.basename(self.root)
+            )
             self.layout = layout
             touched |= self._read_sources()
             if touched:
@@ -921,7 +989,9 @@ class WorkdirIndex:
         return IndexUpdate(tuple(changed), removed)
 
     def _copy_partners(self, affected: set[str], before: dict[str, JobRecord]) -> set[str]:
-        hashes = {r.hash for rel in affected for r in (before.get(rel), self._records.get(rel)) if r and r.hash}
+        hashes = {
+            r.hash for rel in affected for r in (before.get(rel), self._records.get(rel)) if r and r.hash
+        }
         if not hashes:
             return set()
         return {rel for rel, r in self._records.items() if r.hash in hashes}
@@ -951,8 +1021,13 @@ def _replace(rec: JobRecord, **changes: Any) -> JobRecord:
     return replace(rec, **changes)
 
 
-def scan_workdir(path: str | os.PathLike[str], *, hashing: str | None = "input", cache: bool = False,
-                 workers: int | None = None) -> WorkdirIndex:
+def scan_workdir(
+    path: str | os.PathLike[str],
+    *,
+    hashing: str | None = "input",
+    cache: bool = False,
+    workers: int | None = None,
+) -> WorkdirIndex:
     """Index the PLAMS working folder at *path* without writing to it or running anything from it.
 
     *hashing* is how job hashes are computed from the files (``input``, ``runscript``,

@@ -2,7 +2,7 @@
 
 The jobs of one script pickle to files that are byte for byte the same except for a few
 literals: the job's name and path, the names in ``results.files``, the time stamps of the
-status log and the status. :func:`plams_core.dillreader.read_dill` runs every file through
+status log and the status. :func:`plams_core.pickles.reader.read_dill` runs every file through
 the checking unpickler (~40 us each, most of a listing's time); this module proves, in a
 few microseconds, that a file is one of those siblings of a file that was read in full, and
 answers for it what the full reader would.
@@ -51,7 +51,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from plams_core.dillreader import _loaded_type, _normal_module  # the reader's own name resolution
+from .reader import _loaded_type, _normal_module  # the reader's own name resolution
 
 __all__ = ["DillTemplates", "MAX_BUILDS", "MAX_TEMPLATES", "MAX_TEMPLATE_BYTES", "MAX_TRIES"]
 
@@ -68,8 +68,15 @@ MAX_TEMPLATE_BYTES = 1 << 16
 # Literal opcodes a slot may hold: the size of their length field, or minus the size of a
 # fixed-size argument (numbers: coordinates, counts). A number of another size is another
 # opcode, so it does not match.
-_SLOT_OPS = {"SHORT_BINUNICODE": 1, "BINUNICODE": 4, "SHORT_BINBYTES": 1,
-             "BINFLOAT": -8, "BININT1": -1, "BININT2": -2, "BININT": -4}
+_SLOT_OPS = {
+    "SHORT_BINUNICODE": 1,
+    "BINUNICODE": 4,
+    "SHORT_BINBYTES": 1,
+    "BINFLOAT": -8,
+    "BININT1": -1,
+    "BININT2": -2,
+    "BININT": -4,
+}
 _TEXT_OPS = frozenset({"SHORT_BINUNICODE", "BINUNICODE"})
 # Calls whose literal arguments are data: the status enum and time stamps.
 _ROLE_MODULES = frozenset({"scm.plams.core.enums", "plams_core.status", "plams_core.enums"})
@@ -81,13 +88,23 @@ _BINDING_GLOBALS = frozenset({("types", "MethodType")})
 # Globals whose checks in the full reader look at the values they get: a template naming one
 # is not made (belt and braces: values handed to a call are pinned anyway). Module names as
 # the reader normalises them (``__builtin__`` -> ``builtins``, ``dill.dill`` -> ``dill._dill``).
-_VALUE_CHECKED = frozenset({
-    ("dill._dill", "_create_namedtuple"), ("dill._dill", "_eval_repr"), ("dill._dill", "_import_module"),
-    ("builtins", "bytes"), ("builtins", "bytearray"), ("builtins", "int"), ("builtins", "float"),
-    ("builtins", "complex"), ("builtins", "slice"), ("builtins", "range"),
-    ("_codecs", "encode"), ("codecs", "encode"),
-    ("dill._dill", "_create_dtypemeta"),  # looks at a by-value class's __module__
-})
+_VALUE_CHECKED = frozenset(
+    {
+        ("dill._dill", "_create_namedtuple"),
+        ("dill._dill", "_eval_repr"),
+        ("dill._dill", "_import_module"),
+        ("builtins", "bytes"),
+        ("builtins", "bytearray"),
+        ("builtins", "int"),
+        ("builtins", "float"),
+        ("builtins", "complex"),
+        ("builtins", "slice"),
+        ("builtins", "range"),
+        ("_codecs", "encode"),
+        ("codecs", "encode"),
+        ("dill._dill", "_create_dtypemeta"),  # looks at a by-value class's __module__
+    }
+)
 
 
 class _Lit:
@@ -171,7 +188,7 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
     def pop_mark() -> list[Any]:
         for i in range(len(stack) - 1, -1, -1):
             if stack[i] is _MARK:
-                items = stack[i + 1:]
+                items = stack[i + 1 :]
                 del stack[i:]
                 return items
         raise _Unfit("no mark")
@@ -261,8 +278,11 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
                 for item in args.items:  # time stamps, status values: literals stay free
                     if type(item) is not _Lit:
                         _pin(item)
-            elif key is not None and type(args) is _Tuple and (
-                    key in _BINDING_GLOBALS or (key[0] in _SETTINGS_MODULES and key[1].endswith("Settings"))):
+            elif (
+                key is not None
+                and type(args) is _Tuple
+                and (key in _BINDING_GLOBALS or (key[0] in _SETTINGS_MODULES and key[1].endswith("Settings")))
+            ):
                 for item in args.items:  # Settings(dict) copies, MethodType(f, obj) binds: data of the result
                     if type(item) is _Box:
                         _data(result, item)
@@ -270,8 +290,13 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
                         _pin(item)
             else:
                 _pin(args)
-                if key == ("dill._dill", "_load_type") and type(args) is _Tuple and len(args.items) == 1 \
-                        and type(args.items[0]) is _Lit and type(args.items[0].value) is str:
+                if (
+                    key == ("dill._dill", "_load_type")
+                    and type(args) is _Tuple
+                    and len(args.items) == 1
+                    and type(args.items[0]) is _Lit
+                    and type(args.items[0].value) is str
+                ):
                     result.key = _loaded_type(args.items[0].value)  # a global by another name
                     if result.key in _VALUE_CHECKED:
                         raise _Unfit("a global the fast path does not cover")
@@ -322,8 +347,16 @@ class _Template:
 
     __slots__ = ("segments", "frame_end", "class_name", "status", "status_slot", "text_slots", "n_slots")
 
-    def __init__(self, consts: list[bytes], slots: list[int], frame_end: int | None, class_name: str | None,
-                 status: str | None, status_slot: int | None, text_slots: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        consts: list[bytes],
+        slots: list[int],
+        frame_end: int | None,
+        class_name: str | None,
+        status: str | None,
+        status_slot: int | None,
+        text_slots: tuple[int, ...],
+    ) -> None:
         # consts: len(slots) + 1 runs; slots: each slot's length-field size (1 or 4), or minus
         # the size of a fixed-size number. The FRAME's 8-byte length (inside consts[0], ending
         # at frame_end) is skipped by the comparison and checked against the file's length.
@@ -348,7 +381,7 @@ class _Template:
             pieces, size = [], 0
 
         if frame_end is not None:
-            add(consts[0][:frame_end - 8])
+            add(consts[0][: frame_end - 8])
             size += 8
             add(consts[0][frame_end:])
         else:
@@ -372,7 +405,10 @@ class _Template:
         """The length-prefixed slot values of *data* (None for numbers), or None if it is not
         this template with other data."""
         frame_end = self.frame_end
-        if frame_end is not None and int.from_bytes(data[frame_end - 8:frame_end], "little") != len(data) - frame_end:
+        if (
+            frame_end is not None
+            and int.from_bytes(data[frame_end - 8 : frame_end], "little") != len(data) - frame_end
+        ):
             return None
         values: list[bytes | None] = [None] * self.n_slots
         pos = 0
@@ -380,7 +416,7 @@ class _Template:
             if getter is None:
                 if not data.startswith(expected, pos):
                     return None
-            elif getter(data[pos:pos + size]) != expected:
+            elif getter(data[pos : pos + size]) != expected:
                 return None
             pos += size
             if width == 1:
@@ -389,7 +425,7 @@ class _Template:
                 n = data[pos]
                 pos += 1
             elif width == 4:
-                n = int.from_bytes(data[pos:pos + 4], "little")
+                n = int.from_bytes(data[pos : pos + 4], "little")
                 pos += 4
             else:  # the last segment
                 break
@@ -420,16 +456,16 @@ def _build(data: bytes, load: Callable[[bytes], tuple[str, str | None, dict[str,
         width = _SLOT_OPS[lit.op]
         header_end = lit.pos + 1 + max(width, 0)
         if width < 0:  # a number: its bytes as they are
-            payload = data[header_end:header_end - width]
+            payload = data[header_end : header_end - width]
             if len(payload) != -width:
                 raise _Unfit("a truncated number")
         else:
             payload = lit.value.encode("utf-8", "surrogatepass") if lit.op in _TEXT_OPS else bytes(lit.value)
-            if data[header_end:header_end + len(payload)] != payload:
+            if data[header_end : header_end + len(payload)] != payload:
                 raise _Unfit("a literal not where genops said")
-        consts.append(data[start:lit.pos + 1])
+        consts.append(data[start : lit.pos + 1])
         widths.append(width)
-        marked += data[start:lit.pos + 1]
+        marked += data[start : lit.pos + 1]
         if lit.op in _TEXT_OPS:
             text_slots.append(i)
             mark = f"zq{i}qz".encode()
@@ -438,19 +474,27 @@ def _build(data: bytes, load: Callable[[bytes], tuple[str, str | None, dict[str,
             else:
                 marked += len(mark).to_bytes(4, "little") + mark
         else:
-            marked += data[lit.pos + 1:header_end + len(payload)]
+            marked += data[lit.pos + 1 : header_end + len(payload)]
         start = header_end + len(payload)
     consts.append(data[start:])
     marked += data[start:]
     frame_end = None
     if frame_at is not None:
         frame_end = frame_at + 9
-        if frame_end > len(consts[0]) or int.from_bytes(data[frame_at + 1:frame_end], "little") != len(data) - frame_end:
+        if (
+            frame_end > len(consts[0])
+            or int.from_bytes(data[frame_at + 1 : frame_end], "little") != len(data) - frame_end
+        ):
             raise _Unfit("a frame that is not the whole file")
-        marked[frame_at + 1:frame_end] = (len(marked) - frame_end).to_bytes(8, "little")
+        marked[frame_at + 1 : frame_end] = (len(marked) - frame_end).to_bytes(8, "little")
     # Which slot is the status (the name only has to stay text: the index takes the folder's)
     m_verdict, _, m_fields = load(bytes(marked))
-    if m_verdict != "ok" or m_fields is None or m_fields["children"] or m_fields["class_name"] != fields["class_name"]:
+    if (
+        m_verdict != "ok"
+        or m_fields is None
+        or m_fields["children"]
+        or m_fields["class_name"] != fields["class_name"]
+    ):
         raise _Unfit("the data literals are not only data")
     status_slot = None
     status = m_fields["status"]
