@@ -74,9 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print a JSON object")
     _add_common(show)
     show.set_defaults(func=cmd_show)
-    from plams_tui import demo_cmd
+    import importlib
 
-    demo_cmd.add_parser(sub)
+    from plams_tui.commands import SUBCOMMANDS
+
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"plams_tui.commands.{name}").add_parser(sub)
     # `plams-tui WORKDIR` (the interactive app) comes with the app; until then it prints help.
     return parser
 
