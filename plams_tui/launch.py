@@ -13,7 +13,10 @@ from collections.abc import Collection, Sequence
 
 from .watcher import DEFAULT_POLL_SECONDS
 
-__all__ = ["wants_app", "build_app_parser", "run_app"]
+__all__ = ["wants_app", "build_app_parser", "run_app", "DEMO_RUNNING"]
+
+#: seconds the demo's ``running`` job runs: long enough to look around, short enough to see it finish
+DEMO_RUNNING = 90.0
 
 
 def wants_app(argv: Sequence[str], subcommands: Collection[str]) -> bool:
@@ -75,7 +78,11 @@ def run_app(argv: Sequence[str]) -> int:
         if not os.path.isdir(parent):
             raise PlamsError(f"{parent}: not a folder")
         existing = os.path.join(parent, "plams_demo")
-        workdir = existing if os.path.isdir(existing) else os.fspath(build_demo(parent, "plams_demo"))
+        workdir = (
+            existing
+            if os.path.isdir(existing)
+            else os.fspath(build_demo(parent, "plams_demo", running=DEMO_RUNNING))
+        )
     else:
         workdir = args.workdir or "."
     from .app import make_app

@@ -298,16 +298,11 @@ class JobsScreen(Screen[None]):
         elif self.model.marked:
             self.model.marked.clear()
             table.refresh()
-            self._update_summary()
+            self.query_one(SummaryBar).show(marked=0)
 
-    def on_key(self) -> None:
-        # marks changed by the table show in the summary
-        self.call_after_refresh(self._sync_marks)
-
-    def _sync_marks(self) -> None:
-        bar = self.query_one(SummaryBar)
-        if bar.marked != len(self.model.marked):
-            bar.show(marked=len(self.model.marked))
+    @on(JobTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self.query_one(SummaryBar).show(marked=len(self.model.marked))
 
     # -- actions
 

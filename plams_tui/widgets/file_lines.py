@@ -95,7 +95,7 @@ class FileLines(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     @property
-    def gutter(self) -> int:
+    def number_width(self) -> int:
         return len(str(max(1, self.index.line_count))) + 1
 
     def top_line(self) -> int:
@@ -111,7 +111,7 @@ class FileLines(ScrollView, can_focus=True):
         if not (self._cache_start <= start and start + count <= end):
             self._cache_start = max(0, start - count)
             self._cache = self.index.lines(self._cache_start, count * 3)
-            longest = max((cell_len(s) for s in self._cache), default=0) + self.gutter + 1
+            longest = max((cell_len(s) for s in self._cache), default=0) + self.number_width + 1
             if longest > self._width:
                 self._width = longest
                 self.virtual_size = Size(max(self._width, self.size.width), self.index.line_count)
@@ -130,7 +130,7 @@ class FileLines(ScrollView, can_focus=True):
         line_style = (
             base + self.get_component_rich_style("file-lines--current") if n == self.current else base
         )
-        segs = [Segment(f"{n + 1:>{self.gutter - 1}} ", gutter_style)]
+        segs = [Segment(f"{n + 1:>{self.number_width - 1}} ", gutter_style)]
         needle = self.highlight.lower()
         if needle and needle in text.lower():
             low = text.lower()

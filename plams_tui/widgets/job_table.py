@@ -101,6 +101,9 @@ class JobTable(ScrollView, can_focus=True):
             self.table = table
             self.path = path
 
+    class MarksChanged(Message):
+        """A job was marked or unmarked."""
+
     class Activated(Message):
         """Enter on a job: drill in."""
 
@@ -191,6 +194,7 @@ class JobTable(ScrollView, can_focus=True):
             self.model.toggle_mark(self.cursor_path)
             self._set_cursor(self._cursor + 1)
             self.refresh()
+            self.post_message(self.MarksChanged())
 
     def action_fold(self, collapsed: bool) -> None:
         path = self.cursor_path
