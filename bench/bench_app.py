@@ -1,0 +1,145 @@
+"""Benchmark of the app (issue 10): time to the first rows and to all rows, peak memory, delay from
+a file change to the updated row, and key latency during a burst of 10,000 file events.
+
+Usage: ``python bench/bench_app.py [-n 20000 100000] [--out bench/results/X.json]``. Each size
+runs in a fresh process (peak memory is that process's max RSS). The folders are synthetic
+PLAMS working folders written directly (``$JN.in/.run/.out/.err`` per job and a text logfile
+with every job's status lines, as PLAMS leaves jobs that were not pickled); they are built
+once under bench/data/ (or --data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def build(parent: Path, n: int) -> Path:
+    """A working folder of *n* finished jobs (every 10th crashed), written directly."""
+    root = parent / f"app{n}"
+    if (root / "logfile").exists():
+        return root
+    root.mkdir(parents=True, exist_ok=True)
+    log = [f"[03.12|08:00:00] PLAMS working folder: {root}"]
+    for i in range(n):
+        name = f"job{i:06d}"
+        d = root / name
+        d.mkdir(exist_ok=True)
+        (d / f"{name}.in").write_text(f"input {i}\n")
+        (d / f"{name}.run").write_text("#!/bin/sh\necho OK\n")
+        (d / f"{name}.out").write_text("OK\n")
+        (d / f"{name}.err").write_text("" if i % 10 else "boom\n")
+        status = "CRASHED" if i % 10 == 0 else "SUCCESSFUL"
+        log += [f"[03.12|08:00:00] JOB {name} STARTED", f"[03.12|08:00:01] JOB {name} {status}"]
+    (root / "logfile").write_text("\n".join(log) + "\n")
+    return root
+
+
+async def measure(root: Path) -> dict[str, float]:
+    from plams_tui.app import make_app
+    from plams_tui.widgets import JobTable
+
+    t0 = time.perf_counter()
+    app = make_app(root)
+    out: dict[str, float] = {}
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = app.screen_stack[0]
+        while not screen.model.rows:
+            await asyncio.sleep(0.005)
+        out["first_rows_s"] = time.perf_counter() - t0
+        while screen.scanning:
+            await asyncio.sleep(0.005)
+        await pilot.pause()
+        out["all_rows_s"] = time.perf_counter() - t0
+        out["jobs"] = len(screen.model.rows)
+
+        # a file change on disk -> the row updated: a crashed job's .err emptied and a new job folder
+        delays = []
+        for k in range(5):
+            name = f"zz_new{k}"
+            d = root / name
+            t1 = time.perf_counter()
+            d.mkdir()
+            for ext, text in (("in", "x\n"), ("run", "#!/bin/sh\n"), ("out", "OK\n"), ("err", "")):
+                (d / f"{name}.{ext}").write_text(text)
+            while name not in screen.model.rows:
+                await asyncio.sleep(0.002)
+            table = screen.query_one(JobTable)
+            table.refresh()
+            await pilot.pause()
+            delays.append(time.perf_counter() - t1)
+        out["change_to_row_median_s"] = statistics.median(delays)
+        out["change_to_row_max_s"] = max(delays)
+
+        # key latency while 10,000 file events arrive
+        stop = threading.Event()
+
+        def burst() -> None:
+            names = sorted(p.name for p in root.iterdir() if p.name.startswith("job"))[:2000]
+            for rep in range(5):
+                for name in names:
+                    with open(root / name / f"{name}.out", "a") as f:
+                        f.write(f"more {rep}\n")
+            stop.set()
+
+        thread = threading.Thread(target=burst)
+        lat = []
+        thread.start()
+        while not stop.is_set() or len(lat) < 20:
+            t2 = time.perf_counter()
+            await pilot.press("down")
+            lat.append(time.perf_counter() - t2)
+            if len(lat) > 2000:
+                break
+        thread.join()
+        out["keys_during_burst"] = len(lat)
+        out["key_latency_median_ms"] = statistics.median(lat) * 1000
+        out["key_latency_p95_ms"] = sorted(lat)[int(len(lat) * 0.95)] * 1000
+        out["key_latency_max_ms"] = max(lat) * 1000
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for k in range(5):
+        d = root / f"zz_new{k}"
+        for f in d.iterdir():
+            f.unlink()
+        d.rmdir()
+    return out
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("-n", type=int, nargs="+", default=[20000, 100000])
+    p.add_argument("--data", type=Path, default=HERE / "data")
+    p.add_argument("--out", type=Path)
+    p.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.one:
+        print(json.dumps(asyncio.run(measure(args.one))))
+        return 0
+    results = {}
+    for n in args.n:
+        root = build(args.data, n)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", str(root)], capture_output=True, text=True, check=False
+        )
+        if proc.returncode:
+            print(proc.stderr[-3000:], file=sys.stderr)
+            return 1
+        results[n] = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(n, json.dumps(results[n], indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
