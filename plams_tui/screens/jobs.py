@@ -82,15 +82,21 @@ class JobsScreen(Screen[None]):
         self.query_one(JobTable).focus()
         if self.watch:
             self.watcher = Watcher(self.workdir.root, self.post_message, poll=self.poll)
-            try:
-                self.watcher.start()
-            except OSError as exc:
-                self.watcher = None
-                self.notify(f"live updates off: {_one_line(exc)}", severity="warning")
+            self._start_watcher(self.watcher)
         self._update_summary()
         self.set_interval(0.1, self._flush)
         self.set_interval(_SOURCES_EVERY, self._sources_tick)
         self._scan()
+
+    @work(thread=True, group="watcher")
+    def _start_watcher(self, watcher: Watcher) -> None:
+        # adding one inotify watch per folder takes a while in a big folder: not on the app's thread
+        try:
+            watcher.start()
+        except OSError as exc:
+            self.post_message(WatcherNote(f"live updates off: {_one_line(exc)}"))
+            return
+        self.post_message(WatcherNote(""))  # started: the summary says how
 
     def on_unmount(self) -> None:
         if self.watcher is not None:
@@ -206,7 +212,8 @@ class JobsScreen(Screen[None]):
             self._request_detail(cursor)
 
     def on_watcher_note(self, message: WatcherNote) -> None:
-        self.notify(safe(message.text), title="Live updates", severity="warning", markup=False)
+        if message.text:
+            self.notify(safe(message.text), title="Live updates", severity="warning", markup=False)
         self._update_summary()
 
     def action_pause(self) -> None:
