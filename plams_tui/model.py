@@ -124,16 +124,20 @@ class JobRows:
                 self._kids = None
                 self._dirty = True
             self.marked.discard(path)
+        # a record that changes in place moves only if the order or the filter looks at it
+        in_place_moves = self.sort_key != "name" or bool(self.filter.strip())
         for rec in changed:
             old = records.get(rec.path)
             if old is not None and old.hash:
                 counts[old.hash] -= 1
             if old is None or old.parent != rec.parent:
                 self._kids = None
+                self._dirty = True
+            elif in_place_moves:
+                self._dirty = True
             if rec.hash:
                 counts[rec.hash] += 1
             records[rec.path] = rec
-            self._dirty = True
 
     def set_filter(self, text: str) -> None:
         """Show only jobs whose name, path, status or class contain every word of *text* (any case)."""

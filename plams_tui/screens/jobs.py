@@ -86,6 +86,7 @@ class JobsScreen(Screen[None]):
         self._update_summary()
         self.set_interval(0.1, self._flush)
         self.set_interval(_SOURCES_EVERY, self._sources_tick)
+        self.set_interval(1.0, self._tick_running)
         self._scan()
 
     @work(thread=True, group="watcher")
@@ -148,6 +149,11 @@ class JobsScreen(Screen[None]):
         table = self.query_one(JobTable)
         table.rows_changed()
         self._update_summary()
+
+    def _tick_running(self) -> None:
+        # the run time of running jobs grows: repaint the visible rows (a few dozen), nothing else
+        if self.model.counts().get("running"):
+            self.query_one(JobTable).refresh()
 
     def _update_summary(self) -> None:
         shown = len(self.model.rows) if self.model.filter.strip() else None
