@@ -152,7 +152,7 @@ class JobsScreen(Screen[None]):
 
     def _tick_running(self) -> None:
         # the run time of running jobs grows: repaint the visible rows (a few dozen), nothing else
-        if self.model.counts().get("running"):
+        if self.model.counts().get("running"):  # (counts are cached between changes)
             self.query_one(JobTable).refresh()
 
     def _update_summary(self) -> None:
@@ -174,8 +174,12 @@ class JobsScreen(Screen[None]):
         self._kick_refresh()
 
     def _sources_tick(self) -> None:
-        self._sources_due = True
-        self._kick_refresh()
+        # Re-reading the process table and the csv/log costs the whole folder in the index:
+        # only worth it while some job is live (a running job whose process ends without
+        # writing anything, as after kill -9). Everything else comes as file events.
+        if self.model.live():
+            self._sources_due = True
+            self._kick_refresh()
 
     def _kick_refresh(self) -> None:
         if self.paused or self.scanning:
