@@ -6,7 +6,18 @@ finds live processes inside job folders; ``cache`` is the opt-in summary cache k
 the folder. ``.dill`` files are read by :mod:`plams_core.pickles`.
 """
 
-from .scan import STATUS_SOURCES, FileEntry, IndexUpdate, JobDetail, JobRecord, WorkdirIndex, scan_workdir
+from .scan import (
+    STATUS_SOURCES,
+    FileEntry,
+    IndexUpdate,
+    JobDetail,
+    JobRecord,
+    ScanBatch,
+    WorkdirIndex,
+    natural_key,
+    scan_workdir,
+    scan_workdir_iter,
+)
 
 __all__ = [
     "STATUS_SOURCES",
@@ -14,6 +25,9 @@ __all__ = [
     "IndexUpdate",
     "JobDetail",
     "JobRecord",
+    "ScanBatch",
     "WorkdirIndex",
+    "natural_key",
     "scan_workdir",
+    "scan_workdir_iter",
 ]

@@ -46,7 +46,14 @@ from typing import Any, NamedTuple
 
 from .cache import ScanCache
 
-__all__ = ["ReadContext", "read_folders", "pool_size", "PARALLEL_THRESHOLD", "SPAWN_THRESHOLD"]
+__all__ = [
+    "ReadContext",
+    "read_folders",
+    "read_folder_parts",
+    "pool_size",
+    "PARALLEL_THRESHOLD",
+    "SPAWN_THRESHOLD",
+]
 
 #: From this many folders to read on one level, helper processes read them in parallel.
 PARALLEL_THRESHOLD = 500
@@ -255,11 +262,13 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _parallel_read(
     ctx: ReadContext, level: list[str], helpers: int, meanwhile: Callable[[], None] | None, spawn: bool
-) -> list[Part]:
+) -> Iterator[Part]:
     """Read *level* with *helpers* helper processes and the calling thread, sharing chunks dynamically.
 
-    The caller runs *meanwhile* first (the csv), then reads chunks itself: its results need no
-    transfer. Chunks a helper claimed but never delivered (it died) are read here afterwards.
+    The caller runs *meanwhile* first (the csv), then reads chunks itself, yielding each as
+    it is read (its results need no transfer); the helpers' parts come once the queue is
+    drained. Chunks a helper claimed but never delivered (it died) are read here afterwards.
+    Closing the generator early stops the helpers.
     """
     chunks, qr = _chunk_queue(level)
     started: list[tuple[Any, int]] = []  # (pid or Popen, read end of its results)
@@ -272,7 +281,11 @@ def _parallel_read(
             started = _fork_helpers(ctx, chunks, qr, helpers)
         if meanwhile is not None:
             meanwhile()
-        parts = [_read_many(ctx, chunks[i]) for i in _claim(qr)]
+        done: set[str] = set()
+        for i in _claim(qr):
+            part = _read_many(ctx, chunks[i])
+            done.update(chunks[i])
+            yield part
         while started:
             helper, rr = started[-1]
             with os.fdopen(rr, "rb") as f:
@@ -280,16 +293,17 @@ def _parallel_read(
                 data = f.read()
             _reap(helper)
             try:
-                parts.extend(marshal.loads(data))
+                parts = marshal.loads(data)
             except (EOFError, ValueError, TypeError):
-                pass  # a helper that died: its chunks are read below
-        done = {raw if type(raw) is str else raw[0] for raws, _ in parts for raw in raws}
+                continue  # a helper that died: its chunks are read below
+            for part in parts:
+                done.update(raw if type(raw) is str else raw[0] for raw in part[0])
+                yield part
         if len(done) < len(level):
-            parts.append(_read_many(ctx, [r for r in level if r not in done]))
-        return parts
+            yield _read_many(ctx, [r for r in level if r not in done])
     finally:
         os.close(qr)
-        for helper, rr in started:  # only after an error: stop and reap the helpers left
+        for helper, rr in started:  # only after an error or an early close: stop and reap the helpers left
             os.close(rr)
             _reap(helper, kill=True)
 
@@ -394,18 +408,19 @@ def helper_main(job_fd: int, queue_fd: int) -> None:
     _write_all(sys.stdout.fileno(), marshal.dumps(out))
 
 
-def read_folders(
+def read_folder_parts(
     ctx: ReadContext,
     rels: list[str],
     pool: int,
     meanwhile: Callable[[], None] | None = None,
-) -> Iterator[tuple[str, _Folder | None]]:
+) -> Iterator[list[tuple[str, _Folder | None]]]:
     """Read *rels* and every folder below one that is not a SingleJob; in parallel when many.
 
-    *pool* is the number of processes to read with (the caller included; see
-    :func:`pool_size`). *meanwhile* runs once while the helpers read the first level (the csv
+    Yields the folders in parts as they are read (a chunk of up to ``_CHUNK`` folders each):
+    (rel, folder), or (rel, None) for a folder that vanished. *pool* is the number of
+    processes to read with (the caller included; see :func:`pool_size`). *meanwhile* runs
+    once before the caller reads any folder (while the helpers read, in parallel: the csv
     and log are read then). In parallel, folders come in the order the processes claimed them.
-    Yields (rel, None) for a folder that vanished.
     """
     threaded = threading.active_count() > 1
     if threaded and not hasattr(os, "memfd_create"):
@@ -416,26 +431,38 @@ def read_folders(
         parts: Iterable[Part]
         if pool > 1 and len(level) >= (SPAWN_THRESHOLD if threaded else PARALLEL_THRESHOLD):
             parts = _parallel_read(ctx, level, pool - 1, meanwhile, spawn=threaded)
-            meanwhile = None
         else:
-            parts = [_read_many(ctx, level)]
+            if meanwhile is not None:
+                meanwhile()  # first, as in parallel: the caller may use what it read for each part
+            parts = (_read_many(ctx, level[i : i + _CHUNK]) for i in range(0, len(level), _CHUNK))
+        meanwhile = None
         nxt: list[str] = []
         for raws, used in parts:
             if used:
                 ctx.cache.update(used)
+            out: list[tuple[str, _Folder | None]] = []
             for raw in raws:
                 if type(raw) is str:  # the folder vanished
-                    yield raw, None
+                    out.append((raw, None))
                     continue
                 folder = _folder_of(raw)
-                yield folder.rel, folder
+                out.append((folder.rel, folder))
                 if not folder.single:
                     rel = folder.rel
                     nxt.extend(rel + "/" + d for d in folder.subdirs)
+            yield out
         level = nxt
         depth += 1
-    if meanwhile is not None:
+    if meanwhile is not None:  # nothing to read
         meanwhile()
+
+
+def read_folders(
+    ctx: ReadContext, rels: list[str], pool: int, meanwhile: Callable[[], None] | None = None
+) -> Iterator[tuple[str, _Folder | None]]:
+    """:func:`read_folder_parts`, one folder at a time."""
+    for part in read_folder_parts(ctx, rels, pool, meanwhile):
+        yield from part
 
 
 def pool_size(workers: int | None, count_hint: int) -> int:

@@ -59,6 +59,7 @@ How the folder is read
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ from ..hashing import combine_hashes, validate_hashing
 from ..status import FINAL_STATUSES
 from .cache import ScanCache
 from .procs import processes_inside
-from .reading import ReadContext, _Folder, pool_size, read_folders
+from .reading import ReadContext, _Folder, pool_size, read_folder_parts, read_folders
 from .sources import JobCsv, JobLog, WorkdirLayout, find_layout, parse_csv_timeline
 
 __all__ = [
@@ -79,7 +80,10 @@ __all__ = [
     "WorkdirIndex",
     "IndexUpdate",
     "scan_workdir",
+    "scan_workdir_iter",
+    "ScanBatch",
     "STATUS_SOURCES",
+    "natural_key",
 ]
 
 #: Where a status can come from, best first.
@@ -87,6 +91,17 @@ STATUS_SOURCES = ("dill", "csv", "process", "logfile", "files", "children", "unk
 _OK = frozenset({"successful", "copied"})
 _FINAL = frozenset(str(s) for s in FINAL_STATUSES)
 _OWN_EXTS = (".in", ".run", ".out", ".err")
+#: Status sources of a streamed record that later reads can change (placeholders; the text log's count of a name).
+_REDO = frozenset({"pending", "logfile", "unknown", "files"})
+_BATCH = 2000  # records per batch at the end of a streamed scan
+
+
+def natural_key(name: str) -> list[Any]:
+    """Sort key that puts ``job2`` before ``job10`` (digit runs compare as numbers)."""
+    return [int(t) if t.isdigit() else t for t in _DIGITS.split(name)]
+
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 class FileEntry(NamedTuple):
@@ -185,6 +200,15 @@ class JobDetail:
             log_name=self.record.log_name,
         )
         return d
+
+
+class ScanBatch(NamedTuple):
+    """Records read so far, from :func:`scan_workdir_iter` (whose docstring is the contract)."""
+
+    records: list[JobRecord]  # insert or replace by path
+    removed: tuple[str, ...]  # paths to drop (only in the last batch)
+    progress: tuple[int, int]  # (folders read, folders known to read)
+    index: WorkdirIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +373,11 @@ class WorkdirIndex:
         return p.strip("/").removeprefix("./")
 
     def _scan(self) -> None:
+        for _ in self._stream(False):
+            pass
+
+    def _stream(self, stream: bool) -> Iterator[ScanBatch]:
+        """The first scan; with *stream*, yield what is known as it is read (see :func:`scan_workdir_iter`)."""
         top_dirs: list[str] = []
         try:
             with os.scandir(self.root) as it:
@@ -360,20 +389,47 @@ class WorkdirIndex:
         except OSError as exc:
             raise WorkdirError(f"{self.root}: cannot read the folder ({exc.strerror})") from None
         self.layout = find_layout(self._top_files, os.path.basename(self.root.rstrip("/")))
-        pool = pool_size(self._workers, len(top_dirs))
-        # the csv and the log are read while the helpers read the job folders
-        for rel, folder in read_folders(self._ctx, top_dirs, pool, meanwhile=self._read_sources):
-            if folder is not None:
-                self._folders[rel] = folder
-        self._csv.rematch(set(self._folders))  # rows of a folder that moved: matched by known paths
         self._refresh_procs()
-        self._classify(set(self._folders))
-        for rel in self._kinds:
-            if self._kinds[rel]:
-                self._records[rel] = self._resolve(rel)
-        self._link_copies(set(self._records))
+        total, done = len(top_dirs), 0
+        # what the caller was given, by path: replaced at the end only where it differs
+        shown: dict[str, JobRecord] = {}
+        if stream:
+            top_dirs.sort(key=natural_key)  # rows fill in from the top of the list
+            shown = {rel: _placeholder(rel) for rel in top_dirs}
+            yield ScanBatch(list(shown.values()), (), (0, total), self)
+        pool = pool_size(self._workers, len(top_dirs))
+        folders = self._folders
+        # the csv and the log are read while the helpers read the job folders
+        for part in read_folder_parts(self._ctx, top_dirs, pool, meanwhile=self._read_sources):
+            ready = []
+            for rel, folder in part:
+                done += 1
+                if folder is None:
+                    continue
+                folders[rel] = folder
+                if folder.single:
+                    if stream and "/" not in rel:
+                        ready.append(rel)  # a top-level SingleJob: nothing below can change its kind
+                else:
+                    total += len(folder.subdirs)
+            if stream:
+                # statuses from what is known now; the few that later reads can change are redone below
+                self._classify(set(ready))
+                batch = [self._resolve(rel) for rel in ready]
+                shown.update((rec.path, rec) for rec in batch)
+                yield ScanBatch(batch, (), (done, total), self)
+        late = self._csv.rematch(set(folders))  # rows of a folder that moved: matched by known paths
+        self._classify(set(folders))
+        records = self._records
+        for rel, kind in self._kinds.items():
+            if kind:
+                rec = shown.get(rel)
+                if rec is None or rec.status_source in _REDO or rel in late or rec.kind != kind:
+                    rec = self._resolve(rel)
+                records[rel] = rec
+        self._link_copies(set(records))
         if (
-            not self._records
+            not records
             and self.layout.logfile is None
             and self.layout.csv is None
             and self.layout.input is None
@@ -382,6 +438,12 @@ class WorkdirIndex:
                 f"{self.root}: not a PLAMS working folder (no job folders, logfile, job_logfile.csv or input)"
             )
         self._cache.save(self.root, only_used=True)
+        if stream:
+            changed = [rec for rel, rec in records.items() if shown.get(rel) is not rec]
+            removed = tuple(rel for rel in shown if rel not in records)
+            for i in range(0, max(len(changed), 1), _BATCH):
+                last = i + _BATCH >= len(changed)
+                yield ScanBatch(changed[i : i + _BATCH], removed if last else (), (total, total), self)
 
     def _read_sources(self) -> set[str]:
         """Read what was added to the csv and the text log; return the job paths they may change."""
@@ -720,10 +782,77 @@ class WorkdirIndex:
         return gone
 
 
+def _placeholder(rel: str) -> JobRecord:
+    """A top-level folder whose name is all that is known yet (``status_source`` ``pending``)."""
+    return JobRecord(
+        name=rel,
+        path=rel,
+        parent=None,
+        kind="single",
+        class_name=None,
+        status="unknown",
+        status_source="pending",
+        interrupted=False,
+        hash=None,
+        dill="missing",
+    )
+
+
 def _replace(rec: JobRecord, **changes: Any) -> JobRecord:
     from dataclasses import replace
 
     return replace(rec, **changes)
+
+
+def _open(
+    path: str | os.PathLike[str], hashing: str | None, cache: bool, workers: int | None
+) -> WorkdirIndex:
+    """An index of the folder at *path*, checked but not read yet."""
+    try:
+        mode = validate_hashing(hashing)
+    except ValueError as exc:
+        raise WorkdirError(str(exc)) from None
+    raw = os.fspath(path)
+    if not os.path.exists(raw):
+        raise WorkdirError(f"{raw}: no such folder")
+    if not os.path.isdir(raw):
+        raise WorkdirError(f"{raw}: not a folder")
+    root = os.path.realpath(raw)
+    return WorkdirIndex(root, mode, ScanCache(root, enabled=cache), workers)
+
+
+def scan_workdir_iter(
+    path: str | os.PathLike[str],
+    *,
+    hashing: str | None = "input",
+    cache: bool = False,
+    workers: int | None = None,
+) -> Iterator[ScanBatch]:
+    """Index the working folder at *path* like :func:`scan_workdir`, yielding records as they are read.
+
+    The contract (what a caller showing rows at once codes against):
+
+    * Every batch is a :class:`ScanBatch` ``(records, removed, progress, index)``. Apply it
+      in order: insert or replace each of ``records`` by its ``path``, drop the paths in
+      ``removed``. After the last batch, what the caller holds equals ``list(index)``.
+    * The first batch comes after one ``scandir`` of the working folder: a placeholder for
+      every top-level folder, in natural name order, with ``status_source == "pending"``
+      (only ``name`` and ``path`` are known; ``status`` is ``unknown``). Then, as the job
+      folders are read, the top-level SingleJobs with their statuses; last, MultiJobs and
+      their children, the records later reads changed (``copied_from``, a status from the
+      text log), and in ``removed`` placeholders that turned out to be no job (such as
+      ``jobs_in_directory`` folders). ``removed`` is empty in all batches but the last.
+    * ``progress`` is ``(done, total)``: folders read so far and folders known to read;
+      ``total`` grows while subfolders are found; the last batch has ``done == total``.
+    * ``index`` is the same :class:`WorkdirIndex` in every batch, complete once the iteration
+      ends (use it for :meth:`~WorkdirIndex.detail` and :meth:`~WorkdirIndex.refresh_paths`).
+
+    Errors are raised as by :func:`scan_workdir` (a bad path before the first batch). Closing
+    the iterator early stops any helper processes. Reading costs what :func:`scan_workdir`
+    costs plus a record per top-level folder for the placeholders.
+    """
+    index = _open(path, hashing, cache, workers)
+    return index._stream(True)
 
 
 def scan_workdir(
@@ -741,16 +870,6 @@ def scan_workdir(
     *workers* forces the number of reading processes (default: automatic).
     Raises :class:`~plams_core.errors.WorkdirError` if *path* is no working folder.
     """
-    try:
-        mode = validate_hashing(hashing)
-    except ValueError as exc:
-        raise WorkdirError(str(exc)) from None
-    raw = os.fspath(path)
-    if not os.path.exists(raw):
-        raise WorkdirError(f"{raw}: no such folder")
-    if not os.path.isdir(raw):
-        raise WorkdirError(f"{raw}: not a folder")
-    root = os.path.realpath(raw)
-    index = WorkdirIndex(root, mode, ScanCache(root, enabled=cache), workers)
+    index = _open(path, hashing, cache, workers)
     index._scan()
     return index

@@ -80,7 +80,7 @@ def test_a_spawned_helper_reads_what_the_caller_would(zoo26: Path) -> None:
     level = sorted(e.name for e in os.scandir(root) if e.is_dir())
     try:
         # the caller waits for its helper before claiming anything: the helper reads every folder
-        parts = reading._parallel_read(ctx, level, 1, lambda: started[0][0].wait(), spawn=True)
+        parts = list(reading._parallel_read(ctx, level, 1, lambda: started[0][0].wait(), spawn=True))
     finally:
         mp.undo()
     assert started[0][0].returncode == 0
