@@ -62,7 +62,6 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..errors import WorkdirError
@@ -71,6 +70,7 @@ from ..status import FINAL_STATUSES
 from .cache import ScanCache
 from .procs import processes_inside
 from .reading import ReadContext, _Folder, pool_size, read_folder_parts, read_folders
+from .records import STATUS_SOURCES, FileEntry, IndexUpdate, JobDetail, JobRecord, make_record
 from .sources import JobCsv, JobLog, WorkdirLayout, find_layout, parse_csv_timeline
 
 __all__ = [
@@ -86,8 +86,6 @@ __all__ = [
     "natural_key",
 ]
 
-#: Where a status can come from, best first.
-STATUS_SOURCES = ("dill", "csv", "process", "logfile", "files", "children", "unknown")
 _OK = frozenset({"successful", "copied"})
 _FINAL = frozenset(str(s) for s in FINAL_STATUSES)
 _OWN_EXTS = (".in", ".run", ".out", ".err")
@@ -104,104 +102,6 @@ def natural_key(name: str) -> list[Any]:
 _DIGITS = re.compile(r"(\d+)")
 
 
-class FileEntry(NamedTuple):
-    """A file (or subfolder, ``is_dir``) directly in a job folder."""
-
-    name: str
-    size: int | None
-    mtime_ns: int
-    inode: int
-    nlink: int
-    is_dir: bool
-
-
-@dataclass(slots=True)
-class JobRecord:
-    """One job of a working folder as a listing shows it. Records are replaced, never changed.
-
-    Details that cost a stat or a read per file (sizes, times, the .dill's settings and status
-    log) are in :meth:`WorkdirIndex.detail`.
-    """
-
-    name: str
-    path: str  # relative to the working folder, POSIX
-    parent: str | None
-    kind: str  # 'single' | 'multi'
-    class_name: str | None
-    status: str
-    status_source: str
-    interrupted: bool
-    hash: str | None
-    dill: str  # 'ok' | 'missing' | 'corrupt' | 'unsafe'
-    dill_reason: str | None = None
-    copied_from: str | None = None
-    children: tuple[str, ...] = ()
-    files: tuple[str, ...] = ()  # names directly in the job folder; folders end with '/'
-    error: str | None = None  # the error message job_logfile.csv recorded
-    pids: tuple[int, ...] = ()  # live processes inside the job folder
-    log_name: str | None = None  # the full name the text log uses
-
-    def to_dict(self) -> dict[str, Any]:
-        """The record as JSON-ready data (one object of ``plams-tui ls --json``)."""
-        return {
-            "name": self.name,
-            "path": self.path,
-            "parent": self.parent,
-            "status": self.status,
-            "hash": self.hash,
-            "class": self.class_name,
-            "dill": self.dill,
-            "kind": self.kind,
-            "status_source": self.status_source,
-            "interrupted": self.interrupted,
-            "copied_from": self.copied_from,
-            "dill_reason": self.dill_reason,
-            "files": list(self.files),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class JobDetail:
-    """Everything known about one job: its record plus what a listing does not read."""
-
-    record: JobRecord
-    files: tuple[FileEntry, ...]
-    timeline: tuple[tuple[str, str], ...]  # (time as recorded, status)
-    timeline_source: str | None  # 'dill' (ISO times), 'csv', 'logfile' ([dd.mm|HH:MM:SS]) or None
-    settings: Mapping[str, Any]  # keep, save, pickle, link_files from the .dill
-    class_module: str | None
-    by_value: bool  # the class is stored in the .dill itself (defined in the script)
-    recorded_path: str | None  # where the .dill says the job was
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data (``plams-tui show --json``)."""
-        d = self.record.to_dict()
-        d.update(
-            files=[
-                {
-                    "name": f.name,
-                    "size": f.size,
-                    "mtime_ns": f.mtime_ns,
-                    "inode": f.inode,
-                    "nlink": f.nlink,
-                    "is_dir": f.is_dir,
-                }
-                for f in self.files
-            ],
-            children=list(self.record.children),
-            timeline=[{"time": t, "status": st} for t, st in self.timeline],
-            timeline_source=self.timeline_source,
-            settings={k: self.settings.get(k) for k in ("keep", "save", "pickle", "link_files")},
-            class_module=self.class_module,
-            by_value=self.by_value,
-            recorded_path=self.recorded_path,
-            error=self.record.error,
-            pids=list(self.record.pids),
-            log_name=self.record.log_name,
-        )
-        return d
-
-
 class ScanBatch(NamedTuple):
     """Records read so far, from :func:`scan_workdir_iter` (whose docstring is the contract)."""
 
@@ -209,17 +109,6 @@ class ScanBatch(NamedTuple):
     removed: tuple[str, ...]  # paths to drop (only in the last batch)
     progress: tuple[int, int]  # (folders read, folders known to read)
     index: WorkdirIndex
-
-
-@dataclass(frozen=True, slots=True)
-class IndexUpdate:
-    """What :meth:`WorkdirIndex.refresh_paths` changed: new or different records, and removed paths."""
-
-    changed: tuple[JobRecord, ...]
-    removed: tuple[str, ...]
-
-    def __bool__(self) -> bool:
-        return bool(self.changed or self.removed)
 
 
 # ------------------------------------------------------------------------------- the index
@@ -579,7 +468,7 @@ class WorkdirIndex:
             files = folder.names
         else:
             files = tuple(n for n in folder.names if not (n[-1] == "/" and kinds.get(rel + "/" + n[:-1])))
-        return JobRecord(
+        return make_record(
             name=name,
             path=rel,
             parent=self._job_parent(rel) if "/" in rel else None,
@@ -784,7 +673,7 @@ class WorkdirIndex:
 
 def _placeholder(rel: str) -> JobRecord:
     """A top-level folder whose name is all that is known yet (``status_source`` ``pending``)."""
-    return JobRecord(
+    return make_record(
         name=rel,
         path=rel,
         parent=None,
