@@ -83,6 +83,7 @@ class _Folder(NamedTuple):
     in_hash: str | None
     run_hash: str | None
     dill: _Dill | None  # None: no $JN.dill
+    problems: tuple[str, ...]  # what could not be read, e.g. 'cannot read the folder (Permission denied)'
 
 
 class ReadContext(NamedTuple):
@@ -111,11 +112,19 @@ def _sha256_fd(fd: int) -> str:
     return h.hexdigest()
 
 
-def _file_hash(path: str, rel: str, cache: ScanCache, used: dict[Any, Any] | None) -> str | None:
-    """sha256 of the file at *path*; with a cache (*used* not None) looked up by (rel, inode, mtime, size)."""
+def _file_hash(
+    path: str, rel: str, cache: ScanCache, used: dict[Any, Any] | None, problems: list[str]
+) -> str | None:
+    """sha256 of the file at *path*; with a cache (*used* not None) looked up by (rel, inode, mtime, size).
+
+    None if it cannot be read; unless it vanished, *problems* then says why.
+    """
     try:
         fd = os.open(path, os.O_RDONLY | _O_CLOEXEC)  # cheaper than open(): no buffered file object
-    except OSError:
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        problems.append(_cannot(path.rpartition("/")[2], exc))
         return None
     try:
         if used is None:
@@ -125,7 +134,8 @@ def _file_hash(path: str, rel: str, cache: ScanCache, used: dict[Any, Any] | Non
         digest = cache.get(key)
         if type(digest) is not str:  # not cached (or a foreign value)
             digest = _sha256_fd(fd)
-    except OSError:
+    except OSError as exc:
+        problems.append(_cannot(path.rpartition("/")[2], exc))
         return None
     finally:
         os.close(fd)
@@ -147,6 +157,7 @@ def read_folder(
     names: list[str] = []
     inodes: list[int] = []
     subdirs: list[str] = []
+    problems: list[str] = []
     name = rel.rpartition("/")[2]
     has_in = has_run = has_dill = single = False
     try:
@@ -174,20 +185,23 @@ def read_folder(
                         has_dill = True
     except FileNotFoundError:
         return None
-    except OSError:
-        pass  # unreadable: a folder with no visible files
+    except OSError as exc:
+        problems.append(_cannot("the folder", exc))  # what it holds is unknown, not empty
     in_hash = run_hash = None
     if single and hashing:
         if has_in and hashing != "runscript":
-            in_hash = _file_hash(f"{path}/{name}.in", f"{rel}/{name}.in", cache, used)
+            in_hash = _file_hash(f"{path}/{name}.in", f"{rel}/{name}.in", cache, used, problems)
         if has_run and hashing != "input":
-            run_hash = _file_hash(f"{path}/{name}.run", f"{rel}/{name}.run", cache, used)
+            run_hash = _file_hash(f"{path}/{name}.run", f"{rel}/{name}.run", cache, used, problems)
     dill = None
     if has_dill:
         from ..pickles.reader import read_dill_summary  # lazy: most of the index does not need it
 
         dill_path = f"{path}/{name}.dill"
         if used is None:  # no cache: the reader opens, fstats and reads it once
+            dill = read_dill_summary(dill_path)  # detail() re-reads it in full, with the timeline
+            if dill[0] == "unreadable":
+                problems.append(f"cannot read {name}.dill ({_why(dill[1])})")
             return (
                 rel,
                 tuple(names),
@@ -196,8 +210,9 @@ def read_folder(
                 single,
                 in_hash,
                 run_hash,
-                read_dill_summary(dill_path),
-            )  # detail() re-reads it in full, with the timeline
+                dill,
+                problems,
+            )
         try:
             st = os.stat(dill_path)
             key: Any = (f"{rel}/{name}.dill", st.st_ino, st.st_mtime_ns, st.st_size)
@@ -208,9 +223,19 @@ def read_folder(
             dill = None  # not cached, or cached by another version: read it again
         if dill is None:
             dill = read_dill_summary(dill_path)
-        if key is not None and dill[0] != "missing":  # don't remember a file that vanished under us
+        if key is not None and dill[0] not in ("missing", "unreadable"):  # may be readable next time
             used[key] = dill
-    return (rel, tuple(names), tuple(inodes), tuple(subdirs), single, in_hash, run_hash, dill)
+        if dill[0] == "unreadable":
+            problems.append(f"cannot read {name}.dill ({_why(dill[1])})")
+    return (rel, tuple(names), tuple(inodes), tuple(subdirs), single, in_hash, run_hash, dill, problems)
+
+
+def _why(reason: str | None) -> str:
+    return (reason or "").removeprefix("cannot read: ")
+
+
+def _cannot(what: str, exc: OSError) -> str:
+    return f"cannot read {what} ({exc.strerror or exc})"
 
 
 def _folder_of(raw: Any) -> _Folder:
@@ -218,7 +243,7 @@ def _folder_of(raw: Any) -> _Folder:
     dill = raw[7]
     if dill is not None:
         dill = _new(_Dill, (*dill[:4], tuple(dill[4])))
-    return _new(_Folder, (*raw[:7], dill))
+    return _new(_Folder, (*raw[:7], dill, tuple(raw[8])))
 
 
 Part = tuple[list[Any], "dict[Any, Any] | None"]

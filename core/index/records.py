@@ -99,6 +99,7 @@ class JobRecord:
     error: str | None = None  # the error message job_logfile.csv recorded
     pids: tuple[int, ...] = ()  # live processes inside the job folder
     log_name: str | None = None  # the full name the text log uses
+    problems: tuple[str, ...] = ()  # what could not be read, e.g. 'cannot read opt.dill (Permission denied)'
 
     def to_dict(self) -> dict[str, Any]:
         """The record as JSON-ready data (one object of ``plams-tui ls --json``)."""
@@ -121,6 +122,7 @@ _JSON_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("copied_from", "copied_from", "str?"),
     ("dill_reason", "dill_reason", "str?"),
     ("files", "files", "strs"),
+    ("problems", "problems", "strs"),
 )
 
 

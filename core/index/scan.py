@@ -189,6 +189,17 @@ class WorkdirIndex:
         with self._lock:
             return MappingProxyType(dict(self._records))
 
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What could not be read, one line each: the csv or text log (``job_logfile.csv: ...``),
+        then each job's (``path: cannot read ...``), in folder-tree order. Empty when all was read.
+        """
+        with self._lock:
+            out = [p for p in (self._csv.problem, self._log.problem) if p]
+            for rec in self:
+                out.extend(f"{rec.path}: {p}" for p in rec.problems)
+            return tuple(out)
+
     def detail(self, path: str) -> JobDetail:
         """One job in full: files with sizes and times, timeline, .dill settings (reads that job only).
 
@@ -381,8 +392,8 @@ class WorkdirIndex:
                 kinds.pop(rel, None)
                 continue
             kind: str | None = None
-            if folder.single:
-                kind = "single"
+            if folder.single or _unreadable(folder):
+                kind = "single"  # an unreadable folder may be a job: listed as unknown, with why
             else:
                 job_children = any(kinds.get(rel + "/" + d) for d in folder.subdirs)
                 if folder.dill is not None:
@@ -447,7 +458,9 @@ class WorkdirIndex:
         csv_row = self._csv.rows.get(rel)
         ok_dill = dill is not None and dill.verdict == "ok"
         status, source = "unknown", "unknown"
-        if ok_dill and dill.status:  # type: ignore[union-attr]
+        if _unreadable(folder):
+            pass  # what the csv or log said cannot be checked against the folder: unknown, with why
+        elif ok_dill and dill.status:  # type: ignore[union-attr]
             status, source = dill.status, "dill"  # type: ignore[union-attr]
         elif csv_row is not None and csv_row.status:
             status, source = csv_row.status, "csv"
@@ -485,6 +498,7 @@ class WorkdirIndex:
             error=(csv_row.error or None) if csv_row is not None else None,
             pids=pids,
             log_name=log_name,
+            problems=folder.problems,
         )
 
     def _from_children(self, children: tuple[str, ...]) -> tuple[str, str]:
@@ -669,6 +683,10 @@ class WorkdirIndex:
         for r in gone:
             self._folders.pop(r, None)
         return gone
+
+
+def _unreadable(folder: _Folder) -> bool:
+    return bool(folder.problems) and folder.problems[0].startswith("cannot read the folder")
 
 
 def _placeholder(rel: str) -> JobRecord:

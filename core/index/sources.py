@@ -96,6 +96,17 @@ def _tail(path: str, offset: int, inode: int) -> tuple[bytes, int, bool]:
     return data, st.st_ino, restarted
 
 
+def _tail_or_problem(path: str, offset: int, inode: int) -> tuple[bytes, bool, int, str | None]:
+    """:func:`_tail`, or nothing and why when the file cannot be read (nothing when it is gone)."""
+    try:
+        data, inode, restarted = _tail(path, offset, inode)
+    except FileNotFoundError:
+        return b"", True, -1, None
+    except OSError as exc:
+        return b"", True, -1, f"cannot read {os.path.basename(path)} ({exc.strerror or exc})"
+    return data, restarted, inode, None
+
+
 # ---------------------------------------------------------------------------------------- csv
 
 
@@ -127,6 +138,11 @@ class JobCsv:
     _pick: Any = None
     _max_col: int = 1 << 30
     _path_col: int = -1
+    problem: str | None = None  # why the file could not be read the last time, if it could not
+
+    def _tail(self, path: str) -> tuple[bytes, bool]:
+        data, restarted, self._inode, self.problem = _tail_or_problem(path, self._offset, self._inode)
+        return data, restarted
 
     def read(self, path: str, known_rels: set[str]) -> set[str]:
         """Parse what was appended to *path* since the last call; return the relative paths it names.
@@ -134,10 +150,7 @@ class JobCsv:
         *known_rels* are the folders found on disk: they tell where the folder was when a
         recorded absolute path does not start with the current location.
         """
-        try:
-            data, self._inode, restarted = _tail(path, self._offset, self._inode)
-        except OSError:
-            data, restarted = b"", True
+        data, restarted = self._tail(path)
         if restarted:
             self.rows.clear()
             self.unmatched.clear()
@@ -271,13 +284,15 @@ class JobLog:
     recorded_workdirs: list[str] = field(default_factory=list)
     _offset: int = 0
     _inode: int = -1
+    problem: str | None = None  # why the file could not be read the last time, if it could not
+
+    def _tail(self, path: str) -> tuple[bytes, bool]:
+        data, restarted, self._inode, self.problem = _tail_or_problem(path, self._offset, self._inode)
+        return data, restarted
 
     def read(self, path: str) -> set[str]:
         """Parse what was appended to *path* since the last call; return the full names it mentions."""
-        try:
-            data, self._inode, restarted = _tail(path, self._offset, self._inode)
-        except OSError:
-            data, restarted = b"", True
+        data, restarted = self._tail(path)
         if restarted:
             self._clear()
         end = data.rfind(b"\n") + 1
