@@ -128,11 +128,20 @@ def cmd_ls(args: argparse.Namespace) -> int:
             gc.enable()
 
 
+def _report_problems(problems: Sequence[str]) -> None:
+    """What could not be read, once on stderr: a count, then one line each."""
+    if problems:
+        what = "1 thing" if len(problems) == 1 else f"{len(problems)} things"
+        lines = [f"{PROG}: warning: could not read {what}:", *(f"  {p}" for p in problems)]
+        print("\n".join(lines), file=sys.stderr)
+
+
 def _ls(args: argparse.Namespace) -> int:
     from plams_core.index import filter_records, parse_status_filter, records_json
 
     wanted = parse_status_filter(args.status)
     index = _scan(args)
+    _report_problems(index.problems)
     records = filter_records(index, wanted)
     if args.json:
         _write(records_json(records))
