@@ -15,6 +15,7 @@ __all__ = [
     "ResultsError",
     "WorkdirError",
     "WorkdirLockedError",
+    "OptionError",
 ]
 
 
@@ -40,3 +41,7 @@ class WorkdirError(PlamsError):
 
 class WorkdirLockedError(PlamsError):
     """Another process is writing this working folder."""
+
+
+class OptionError(PlamsError, ValueError):
+    """An option has a value that is not one of the allowed ones (the message lists them)."""
