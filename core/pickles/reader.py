@@ -77,11 +77,16 @@ running the unpickler; :mod:`plams_core.pickles.templates` says why that answer 
 Known scanners get this wrong both ways: picklescan does not flag ``dill._dill._eval_repr``,
 and fickling reports every by-value dill job as malicious. Known limits: an import of a
 third-party module named in the pickle runs that module's top-level code in a real load;
-we only refuse modules that are known to act on import. A huge memo index (``LONG_BINPUT``
-or ``PUT`` near ``2**28``) makes the C unpickler allocate and clear a table of GiBs for
-seconds, here as in ``dill.load``: a memory/time DoS, not code execution (over ``2**30``
-the allocation fails at once and the file reads as corrupt). *max_depth* bounds what the
+we only refuse modules that are known to act on import. *max_depth* bounds what the
 reader follows after loading (setting values); the C unpickler itself never recurses.
+
+**Memory**: a memo index (``PUT``/``BINPUT``/``LONG_BINPUT``) at or beyond the file's own
+length is ``unsafe`` and the file is never unpickled: the C unpickler (here as in
+``dill.load``) grows its memo table to twice the index and zeroes it, so 9 bytes with
+``LONG_BINPUT 2**28`` would take 4 GiB for seconds. A pickler numbers memo slots from 0 and
+spends at least a byte on each, so no real pickle is refused; the memo then stays within
+16 bytes per byte of file (files are capped at *max_bytes*). :func:`max_memo_index` finds
+the index by walking the opcodes without building anything.
 """
 
 from __future__ import annotations
@@ -100,7 +105,15 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal, NoReturn
 
-__all__ = ["DillInfo", "DillSummary", "Verdict", "read_dill", "read_dill_bytes", "read_dill_summary"]
+__all__ = [
+    "DillInfo",
+    "DillSummary",
+    "Verdict",
+    "max_memo_index",
+    "read_dill",
+    "read_dill_bytes",
+    "read_dill_summary",
+]
 
 Verdict = Literal["ok", "missing", "corrupt", "unsafe"]
 
@@ -1461,10 +1474,119 @@ def _verdict(
     )
 
 
+# The memo bound. PUT/BINPUT/LONG_BINPUT store into memo slot N, and the C unpickler first
+# grows its memo table to 2*N pointers and zeroes it: 9 bytes (``LONG_BINPUT 2**28``) make it
+# allocate and touch 4 GiB before anything else happens. A pickler numbers memo slots
+# 0, 1, 2, ... and each slot costs at least one opcode byte, so no pickle has a slot index as
+# large as its own length; such an index is refused before the unpickler sees the file. That
+# needs the opcodes (a 0x72 byte inside a string is not a LONG_BINPUT), found by the walk
+# below: no object built, ~15 us for a 1.4 KB job pickle, a third of a full read. Files a
+# template answers skip it (same opcodes and memo indices as a template read in full; the
+# template keeps its largest index, see templates.py).
+
+# Per opcode byte: 0-8 the size of a fixed argument; else one of the kinds below.
+_ARG_LEN1, _ARG_LEN4, _ARG_LEN8, _ARG_LINE, _ARG_LINES2 = 10, 11, 12, 13, 14
+_OP_BINPUT, _OP_LONG_BINPUT, _OP_PUT, _OP_END = 15, 16, 17, 18
+
+
+def _opcode_kinds() -> bytes:
+    kinds = bytearray([_OP_END] * 256)  # unknown opcodes end the walk: the unpickler stops there too
+    for codes, kind in (
+        ("N\x88\x89]ael)t\x85\x86\x87}dsu\x8f\x90\x910(21\x94\x93Rbo\x81\x92Q\x97\x98", 0),
+        ("Kh\x82\x80", 1),  # BININT1 BINGET EXT1 PROTO
+        ("M\x83", 2),  # BININT2 EXT2
+        ("J\x84j", 4),  # BININT EXT4 LONG_BINGET
+        ("G\x95", 8),  # BINFLOAT FRAME (a frame's contents are opcodes like any)
+        ("\x8aUC\x8c", _ARG_LEN1),  # LONG1 SHORT_BINSTRING SHORT_BINBYTES SHORT_BINUNICODE
+        ("\x8bTBX", _ARG_LEN4),  # LONG4 BINSTRING BINBYTES BINUNICODE
+        ("\x8d\x8e\x96", _ARG_LEN8),  # BINUNICODE8 BINBYTES8 BYTEARRAY8
+        ("ILFSVgP", _ARG_LINE),  # INT LONG FLOAT STRING UNICODE GET PERSID
+        ("ci", _ARG_LINES2),  # GLOBAL INST
+        ("q", _OP_BINPUT),
+        ("r", _OP_LONG_BINPUT),
+        ("p", _OP_PUT),
+        (".", _OP_END),  # STOP
+    ):
+        for code in codes:
+            kinds[ord(code)] = kind
+    return bytes(kinds)
+
+
+_OPCODE_KINDS = _opcode_kinds()
+
+
+def max_memo_index(data: bytes) -> int:
+    """The largest memo index the opcodes of *data* store into (-1: none), up to STOP.
+
+    The walk ends where the unpickler would stop (STOP, an unknown opcode, the end of the
+    data); what follows is never executed. Indices of MEMOIZE are not counted: it stores
+    into the next slot, so it cannot jump.
+    """
+    kinds = _OPCODE_KINDS
+    from_bytes = int.from_bytes
+    n = len(data)
+    pos = 0
+    worst = -1
+    while pos < n:
+        kind = kinds[data[pos]]
+        if kind <= 8:
+            pos += 1 + kind
+        elif kind == _ARG_LEN1:
+            if pos + 1 >= n:
+                break
+            pos += 2 + data[pos + 1]
+        elif kind == _ARG_LEN4:
+            pos += 5 + from_bytes(data[pos + 1 : pos + 5], "little")
+        elif kind == _OP_BINPUT:
+            if pos + 1 < n and data[pos + 1] > worst:
+                worst = data[pos + 1]
+            pos += 2
+        elif kind == _OP_LONG_BINPUT:
+            if pos + 5 > n:
+                break
+            index = from_bytes(data[pos + 1 : pos + 5], "little")
+            if index > worst:
+                worst = index
+            pos += 5
+        elif kind == _OP_END:
+            break
+        elif kind == _ARG_LEN8:
+            pos += 9 + from_bytes(data[pos + 1 : pos + 9], "little")
+        else:  # one or two lines of text
+            end = data.find(b"\n", pos)
+            if kind == _ARG_LINES2 and end >= 0:
+                end = data.find(b"\n", end + 1)
+            if end < 0:
+                break
+            if kind == _OP_PUT:
+                try:
+                    index = int(data[pos + 1 : end])  # the unpickler parses it as int() does
+                except ValueError:
+                    break  # the unpickler fails here
+                if index > worst:
+                    worst = index
+            pos = end + 1
+    return worst
+
+
+def _memo_overreach(data: bytes) -> str | None:
+    """Why *data* must not be unpickled for the size of its memo, or None."""
+    worst = max_memo_index(data)
+    if worst < len(data):
+        return None
+    return (
+        f"stores into memo slot {worst} of a {len(data)}-byte pickle, which no pickler writes: "
+        f"loading it would allocate {16 * worst / 2**20:,.0f} MiB"
+    )
+
+
 def _load(data: bytes, max_depth: int, timeline: bool) -> tuple[Verdict, str | None, dict[str, Any] | None]:
     """(verdict, reason, job fields) of a pickle given as bytes; the fields only when ``ok``."""
     if not data:
         return "corrupt", "empty file", None
+    overreach = _memo_overreach(data)
+    if overreach is not None:
+        return "unsafe", overreach, None
     outer = _borrowed.__dict__.get("types")
     used: list[_StubType] = []
     _borrowed.types = used

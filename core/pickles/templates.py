@@ -51,7 +51,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .reader import _loaded_type, _normal_module  # the reader's own name resolution
+from .reader import _loaded_type, _normal_module, max_memo_index  # the reader's own name resolution
 
 __all__ = ["DillTemplates", "MAX_BUILDS", "MAX_TEMPLATES", "MAX_TEMPLATE_BYTES", "MAX_TRIES"]
 
@@ -345,7 +345,16 @@ class _Template:
     code; an AMS job's 600 coordinates cost one call instead of 600 comparisons).
     """
 
-    __slots__ = ("segments", "frame_end", "class_name", "status", "status_slot", "text_slots", "n_slots")
+    __slots__ = (
+        "segments",
+        "frame_end",
+        "class_name",
+        "status",
+        "status_slot",
+        "text_slots",
+        "n_slots",
+        "max_memo",
+    )
 
     def __init__(
         self,
@@ -356,6 +365,7 @@ class _Template:
         status: str | None,
         status_slot: int | None,
         text_slots: tuple[int, ...],
+        max_memo: int = -1,
     ) -> None:
         # consts: len(slots) + 1 runs; slots: each slot's length-field size (1 or 4), or minus
         # the size of a fixed-size number. The FRAME's 8-byte length (inside consts[0], ending
@@ -400,11 +410,16 @@ class _Template:
         self.status_slot = status_slot
         self.text_slots = text_slots
         self.n_slots = len(slots)
+        # The largest memo index the opcodes store into: a sibling has the same ones, and the
+        # full reader refuses a file not longer than its largest index (reader._memo_overreach).
+        self.max_memo = max_memo
 
     def match(self, data: bytes) -> list[bytes | None] | None:
         """The length-prefixed slot values of *data* (None for numbers), or None if it is not
         this template with other data."""
         frame_end = self.frame_end
+        if len(data) <= self.max_memo:
+            return None  # the full reader says why (a memo index beyond the file)
         if (
             frame_end is not None
             and int.from_bytes(data[frame_end - 8 : frame_end], "little") != len(data) - frame_end
@@ -504,7 +519,16 @@ def _build(data: bytes, load: Callable[[bytes], tuple[str, str | None, dict[str,
     elif status != fields["status"]:
         raise _Unfit("a status that is neither constant nor one literal")
     # the first slot sits after the FRAME's length: the match checks that length, not its bytes
-    return _Template(consts, widths, frame_end, fields["class_name"], status, status_slot, tuple(text_slots))
+    return _Template(
+        consts,
+        widths,
+        frame_end,
+        fields["class_name"],
+        status,
+        status_slot,
+        tuple(text_slots),
+        max_memo_index(data),
+    )
 
 
 class DillTemplates:
