@@ -818,6 +818,31 @@ def test_no_template_names_a_value_checked_global_in_any_spelling() -> None:
             _analyse(data)
 
 
+def test_reader_and_templates_decide_by_the_one_allowlist() -> None:
+    from plams_core.pickles import allowlist, reader, templates
+
+    # every value-checked global is a call the reader allows (else listing it would mean nothing)
+    assert allowlist.VALUE_CHECKED_GLOBALS <= set(reader._CALLS)
+    assert {k for k, v in reader._CALLS.items() if v is reader._call_data} == allowlist.DATA_CONSTRUCTORS
+    # a status enum value and a Settings class of each listed module are what the reader allows
+    for module in allowlist.ENUM_MODULES:
+        assert reader._find_class(module, "JobStatus")._label == f"{module}.JobStatus"
+        assert type(reader._find_class(module, "JobStatus")).__call__ is reader._call_enum
+    for module in allowlist.SETTINGS_MODULES:
+        assert issubclass(reader._find_class(module, "Settings"), reader._SettingsDict)
+    # and neither holds a list of names of its own: every set or mapping of names is the allowlist's
+    shared = {id(v) for v in vars(allowlist).values()}
+    not_names = {"_SLOT_OPS", "_TEXT_OPS", "_CALLS", "_GLOBALS", "_METAS", "_POOL", "_NO_DENY"}
+    not_names |= {"_LOCK_ARG_TYPES", "_PLAIN_TYPES"}  # opcodes, handlers, caches, Python types
+    for module in (reader, templates):
+        own = {
+            n
+            for n, v in vars(module).items()
+            if isinstance(v, (frozenset, set, dict)) and n.lstrip("_").isupper() and id(v) not in shared
+        }
+        assert own <= not_names, own
+
+
 def test_every_mutation_of_a_sibling_gets_the_full_readers_answer(templates: Any, tmp_path: Path) -> None:
     family = _siblings(3)
     _summary(family[0], tmp_path)  # the template
