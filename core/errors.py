@@ -15,6 +15,8 @@ __all__ = [
     "ResultsError",
     "WorkdirError",
     "WorkdirLockedError",
+    "UnsafePickleError",
+    "CorruptPickleError",
 ]
 
 
@@ -40,3 +42,11 @@ class WorkdirError(PlamsError):
 
 class WorkdirLockedError(PlamsError):
     """Another process is writing this working folder."""
+
+
+class UnsafePickleError(PlamsError):
+    """Loading a ``.dill`` would run code from it (the static reader's ``unsafe`` verdict)."""
+
+
+class CorruptPickleError(PlamsError):
+    """A ``.dill`` is not a job pickle, or cannot be loaded (the static reader's ``corrupt`` verdict)."""
