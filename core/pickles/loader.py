@@ -598,5 +598,8 @@ def write_repickled(loaded: LoadedPickle, path: str | os.PathLike[str] | None = 
     def dump(_obj: Any, f: BinaryIO) -> None:
         f.write(data)
 
-    write_pickle_atomically(None, target, dump=dump)
+    try:
+        write_pickle_atomically(None, target, dump=dump)
+    except OSError as exc:
+        raise FileError(f"{target}: cannot write: {exc.strerror or exc}; the old file is untouched") from None
     return data
