@@ -141,7 +141,7 @@ class JobRecord:
     status_source: str
     interrupted: bool
     hash: str | None
-    dill: str  # 'ok' | 'missing' | 'corrupt' | 'unsafe'
+    dill: str  # 'ok' | 'missing' | 'corrupt' | 'unsafe' | 'removed' ($JN.removed.dill, plams-tui rm)
     dill_reason: str | None = None
     copied_from: str | None = None
     children: tuple[str, ...] = ()
@@ -268,6 +268,9 @@ def _file_hash(path: str, rel: str, cache: ScanCache, used: dict[Any, Any] | Non
     return digest
 
 
+_REMOVED_REASON = "taken out of rerun prevention by plams-tui rm (undo: rm --undo)"
+
+
 def _read_folder(
     prefix: str, rel: str, hashing: str | None, cache: ScanCache, used: dict[Any, Any] | None
 ) -> Any:
@@ -283,7 +286,7 @@ def _read_folder(
     inodes: list[int] = []
     subdirs: list[str] = []
     name = rel.rpartition("/")[2]
-    has_in = has_run = has_dill = single = False
+    has_in = has_run = has_dill = has_removed = single = False
     try:
         with os.scandir(path) as it:
             for e in it:
@@ -307,6 +310,8 @@ def _read_folder(
                         single = True
                     elif ext == ".dill":
                         has_dill = True
+                    elif ext == ".removed.dill":  # `plams-tui rm` (core/workdir.py) renamed $JN.dill
+                        has_removed = True
     except FileNotFoundError:
         return None
     except OSError:
@@ -318,6 +323,8 @@ def _read_folder(
         if has_run and hashing != "input":
             run_hash = _file_hash(f"{path}/{name}.run", f"{rel}/{name}.run", cache, used)
     dill = None
+    if has_removed and not has_dill:  # out of rerun prevention: not read, so it reruns as no .dill would
+        dill = ("removed", _REMOVED_REASON, None, None, ())
     if has_dill:
         from ..pickles.reader import read_dill_summary  # lazy: most of the index does not need it
 
