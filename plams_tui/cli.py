@@ -266,8 +266,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``plams-tui`` with *argv* (default: the command line); return the exit status."""
+    from plams_tui.commands.common import glue_dash_values
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(glue_dash_values(list(sys.argv[1:] if argv is None else argv)))
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()
