@@ -361,29 +361,40 @@ class Workdir:
     def plan_clean(self, jobs: Sequence[str] | None = None, keep: Any = None) -> CleanPlan:
         """The files PLAMS's cleaning would delete from *jobs* (default: every job), and the bytes freed.
 
-        *keep*: a keep/save value (``'all'``, ``'none'``, a list of patterns, a list starting
-        with ``'-'``) or its command-line text (:func:`plams_core.cleaning.parse_keep`); None
-        uses each job's own ``save`` setting, as ``finish()`` applies it (jobs whose ``.dill``
-        cannot be read are skipped then). A named job includes the jobs below it. A job's files
-        are those PLAMS's ``Results.files`` holds (a MultiJob's children's files too; never a
-        ``*.dill``), selected by :func:`plams_core.cleaning.files_to_clean`, the function
-        the engine's own cleaning calls. Folders inside a job that the deletion leaves empty
-        are listed to be removed; job folders stay. ``bytes`` counts a file only when every
-        hard link to it is deleted (rerun prevention links copies), so it is what the disk
-        gets back. Writes nothing.
+        Each selected job is cleaned as PLAMS cleans a job, ``job.results._clean(value)``: its
+        files are those ``Results.files`` holds (a MultiJob's children's files too, ``$CH``
+        naming its children; never a ``*.dill``), selected by
+        :func:`plams_core.cleaning.files_to_clean`, the function the engine's own cleaning
+        calls. *keep* is the value (``'all'``, ``'none'``, a list of patterns, a list starting
+        with ``'-'``, or its command-line text, :func:`plams_core.cleaning.parse_keep`); None
+        uses each job's own ``save`` setting, read from its ``.dill`` without unpickling.
+        Which jobs:
+
+        * no *keep*: the named jobs and every job below them (default: all), each with its own
+          ``save``, which is what ``finish()`` does; a job whose ``.dill`` cannot be read is
+          skipped (its ``save`` is unknown), and said so in ``skipped``;
+        * *keep* and named jobs: exactly those jobs (a MultiJob's value covers its children's
+          files, as in PLAMS, so ``$CH/$CH.out`` keeps each child's output);
+        * *keep* and no jobs: every job that is not a MultiJob, so ``--keep '$JN.out'`` keeps
+          each job's output (a MultiJob's pass would delete its children's).
+
+        Folders inside a job that the deletion leaves empty are listed to be removed; job
+        folders stay. ``bytes`` counts a file only when every hard link to it is deleted
+        (rerun prevention links copies), so it is what the disk gets back. Writes nothing.
+        Raises :class:`WorkdirError` for an unknown job, :class:`~plams_core.cleaning.InvalidKeepError` for a bad *keep*.
         """
         from .cleaning import files_to_clean, job_files, keep_to_text, parse_keep
 
         if isinstance(keep, str) and keep not in ("all", "none"):
             keep = parse_keep(keep)
+        order = {r.path: i for i, r in enumerate(self.index)}
         if jobs is None:
-            selected = list(self.index)
+            selected = [r for r in self.index if keep is None or r.kind != "multi"]
         else:
             seen: dict[str, JobRecord] = {}
             for j in jobs:
-                for r in self._subtree(self._job(j)):
+                for r in self._subtree(self._job(j)) if keep is None else [self._job(j)]:
                     seen.setdefault(r.path, r)
-            order = {r.path: i for i, r in enumerate(self.index)}
             selected = sorted(seen.values(), key=lambda r: order[r.path])
         doomed: dict[str, None] = {}
         applied: list[tuple[str, str]] = []
