@@ -111,9 +111,9 @@ def describe_process(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             argv = [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
-        if argv:
-            cmd = " ".join(argv)
-            text += ": " + (cmd if len(cmd) <= 80 else cmd[:77] + "...")
+        if argv:  # the interpreter by its name: the script and its arguments are what tell runs apart
+            cmd = " ".join([os.path.basename(argv[0]), *argv[1:]]).replace("\n", " ")
+            text += ": " + (cmd if len(cmd) <= 100 else cmd[:97] + "...")
     except OSError:
         pass
     return text
