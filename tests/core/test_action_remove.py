@@ -8,6 +8,9 @@ beyond 2024), always in a subprocess.
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
 import sys
 from pathlib import Path
 
@@ -170,3 +173,27 @@ def test_undo_never_overwrites_a_new_dill(fresh) -> None:  # type: ignore[no-unt
     with pytest.raises(FileError, match="already exists"):
         workdir.undo_remove(plan)
     assert snapshot(wd) == original
+
+
+@pytest.mark.parametrize(("answer", "renamed"), [("y", True), ("n", False)])
+def test_without_yes_it_asks_on_a_terminal(fresh, answer: str, renamed: bool) -> None:  # type: ignore[no-untyped-def]
+    wd = fresh("plams_core")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plams_tui.cli", "rm", str(wd), "opt.002"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    seen = b""
+    while b"[y/N]" not in seen:  # the question is on the terminal before anything changes
+        chunk = os.read(master, 1024)
+        assert chunk, seen
+        seen += chunk
+    assert b"Remove 1 job in " in seen and (wd / "opt.002" / "opt.002.dill").is_file()
+    os.write(master, answer.encode() + b"\n")
+    assert proc.wait(timeout=60) == (0 if renamed else 2)
+    os.close(master)
+    assert (wd / "opt.002" / "opt.002.removed.dill").is_file() == renamed
+    assert (wd / "opt.002" / "opt.002.dill").is_file() != renamed
