@@ -8,8 +8,9 @@ records by path, nothing unpickled) and the engine (Job objects in an embedded
   :meth:`refresh`;
 * :meth:`load` (the reader's verdict first; unsafe refused unless ``allow_unsafe``);
 * :meth:`plan_repickle` / :meth:`repickle`;
-* :meth:`plan_remove` / :meth:`remove` / :meth:`undo_remove` (PLAMS's ``remove_job``, on disk);
-* :meth:`plan_clean` / :meth:`clean` (PLAMS's ``keep``/``save`` cleaning);
+* :meth:`plan_remove` / :meth:`remove` / :meth:`undo_remove` (PLAMS's ``remove_job``, on disk:
+  ``$JN.dill`` becomes ``$JN.removed.dill``, which no loader picks up; the index says ``removed``);
+* :meth:`plan_clean` / :meth:`clean` (PLAMS's ``keep``/``save`` cleaning, :mod:`plams_core.cleaning`);
 * :meth:`plan_restart` / :meth:`start_restart` (``python -m plams_core -r`` in a subprocess).
 
 The contract the CLI and the app code against (the actions and restart issues fill it in):
@@ -37,7 +38,9 @@ Rules every action follows:
   files, bytes); the matching action method takes that plan and does exactly it.
 * Every method that writes takes the working folder's one-writer lock
   (:func:`plams_core.jobmanager.lock_workdir`) for its duration and raises
-  :class:`~plams_core.errors.WorkdirLockedError` naming the holder when it is taken.
+  :class:`~plams_core.errors.WorkdirLockedError` naming the holder when it is taken, or the
+  pids of live processes inside the folder (a real PLAMS run takes no lock): use
+  ``with self._writing():``.
 * Errors are :class:`~plams_core.errors.PlamsError` subclasses with one-line messages.
 * Nothing is unpickled before the static reader has said ``ok``.
 """
@@ -199,11 +202,15 @@ class Workdir:
 
     def _subtree(self, rec: JobRecord) -> list[JobRecord]:
         """*rec* and every job below it, parents first."""
-        out, todo = [], [rec]
+        out: list[JobRecord] = []
+        todo = [rec]
         while todo:
             r = todo.pop()
             out.append(r)
-            todo.extend(self.index.get(c) for c in reversed(r.children) if self.index.get(c) is not None)  # type: ignore[misc]
+            for c in reversed(r.children):
+                child = self.index.get(c)
+                if child is not None:
+                    todo.append(child)
         return out
 
     def _ancestors(self, rec: JobRecord) -> list[JobRecord]:
