@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -173,3 +174,21 @@ def test_bad_keep_is_one_line(fresh, capsys: pytest.CaptureFixture[str]) -> None
     assert main(["clean", str(wd), "--keep", "none"]) == 2  # no --yes, no terminal
     assert "not confirmed" in capsys.readouterr().err
     assert snapshot(wd) == original
+
+
+def test_works_without_scm_plams(fresh) -> None:  # type: ignore[no-untyped-def]
+    """clean reads each job's save from its .dill statically: no PLAMS needed (scm made unimportable here)."""
+    wd = fresh("2026.104")
+    before = files_of(wd)
+    code = (
+        "import sys; sys.modules['scm'] = None\n"
+        "from plams_tui.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "clean", str(wd), "--json", "--yes"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    done = json.loads(proc.stdout)
+    assert done["files"] == ["saved/saved.out", "trimmed/trimmed.err", "trimmed/trimmed.run"]
+    assert files_of(wd) == before - set(done["files"])

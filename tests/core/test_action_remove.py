@@ -197,3 +197,20 @@ def test_without_yes_it_asks_on_a_terminal(fresh, answer: str, renamed: bool) ->
     os.close(master)
     assert (wd / "opt.002" / "opt.002.removed.dill").is_file() == renamed
     assert (wd / "opt.002" / "opt.002.dill").is_file() != renamed
+
+
+def test_works_without_scm_plams(fresh) -> None:  # type: ignore[no-untyped-def]
+    """rm never imports PLAMS: it runs where only plams-tui is installed (scm made unimportable here)."""
+    wd = fresh("2026.104")
+    original = snapshot(wd)
+    code = (
+        "import sys; sys.modules['scm'] = None\n"
+        "from plams_tui.cli import main\n"
+        "assert main(sys.argv[1:] + ['--yes']) == 0\n"
+        "assert main(sys.argv[1:] + ['--undo', '--yes']) == 0\n"
+        "assert 'scm.plams' not in sys.modules\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, "rm", str(wd), "opt"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "opt/opt.dill -> opt.removed.dill" in proc.stdout
+    assert snapshot(wd) == original
