@@ -358,7 +358,7 @@ class Workdir:
         from .pickles.reader import read_dill
 
         name = rec.name + (REMOVED_SUFFIX if rec.dill == "removed" else ".dill")
-        info = read_dill(os.path.join(self.root, rec.path, name))
+        info = read_dill(os.path.join(self.root, rec.path, name), timeline=False)  # times unused here
         if info.verdict != "ok":
             why = "no .dill" if info.verdict == "missing" else f".dill {info.verdict}"
             return None, f"its save setting is unknown ({why}); pass --keep"
@@ -410,6 +410,9 @@ class Workdir:
             value, why = (keep, None) if keep is not None else self._save_of(rec)
             if why is not None:
                 skipped.append((rec.path, why))
+                continue
+            if value == "all":  # PLAMS's default: nothing to delete, no need to list the folder
+                applied.append((rec.path, "all"))
                 continue
             folder = os.path.join(self.root, rec.path)
             children = [c.rpartition("/")[2] for c in rec.children]
