@@ -34,11 +34,11 @@ from watchdog.events import (
 )
 from watchdog.observers.api import BaseObserver
 
+from .defaults import DEFAULT_POLL_SECONDS
 from .messages import FilesChanged, WatcherNote
 
 __all__ = ["Watcher", "DEFAULT_POLL_SECONDS"]
 
-DEFAULT_POLL_SECONDS = 2.0
 _LIMIT_ERRORS = (errno.ENOSPC, errno.EMFILE, errno.ENFILE, errno.ENOSYS, errno.EPERM)
 # Writes only: without a filter inotify also reports every open and read, and the app's own
 # scan of a big folder (reading every $JN.in) overflows the kernel's event queue.
