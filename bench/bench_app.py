@@ -48,10 +48,10 @@ def build(parent: Path, n: int) -> Path:
 
 
 async def measure(root: Path) -> dict[str, float]:
+    import shutil
+
     from plams_tui.app import make_app
     from plams_tui.widgets import JobTable
-
-    import shutil
 
     for old in root.glob("zz_new*"):  # left by an interrupted run
         shutil.rmtree(old)

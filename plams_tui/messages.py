@@ -24,11 +24,15 @@ class FilesChanged(Message):
 class ScanBatch(Message):
     """Records read by the first scan (more follow until :class:`ScanDone`)."""
 
-    def __init__(self, records: Sequence[JobRecord], read: int, total: int | None) -> None:
+    def __init__(
+        self, records: Sequence[JobRecord], removed: Sequence[str], read: int, done: int, total: int
+    ) -> None:
         super().__init__()
-        self.records = records
-        self.read = read  # jobs read so far
-        self.total = total  # jobs expected, when the scan knows
+        self.records = records  # insert or replace by path
+        self.removed = removed  # drop these paths
+        self.read = read  # records received so far
+        self.done = done  # folders read
+        self.total = total  # folders known to read
 
 
 class ScanDone(Message):

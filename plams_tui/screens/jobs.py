@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from plams_core.index import IndexUpdate
 from plams_core.workdir import Workdir
 from rich.text import Text
 from textual import on, work
@@ -114,8 +115,9 @@ class JobsScreen(Screen[None]):
                 for batch in self.workdir.scan():
                     if worker.is_cancelled:
                         return
-                    read += len(batch)
-                    self.post_message(ScanBatch(list(batch), read, getattr(batch, "total", None)))
+                    done, total = batch.progress
+                    read += len(batch.records)
+                    self.post_message(ScanBatch(batch.records, batch.removed, read, done, total))
         except Exception as exc:  # shown as a notification, never a traceback
             self.post_message(ScanDone(_one_line(exc)))
             return
@@ -123,8 +125,8 @@ class JobsScreen(Screen[None]):
 
     def on_scan_batch(self, message: ScanBatch) -> None:
         first = not self.model.records
-        self.model.update(message.records)
-        progress = f"reading... {message.read} jobs" + (f" of {message.total}" if message.total else "")
+        self.model.update(message.records, message.removed)
+        progress = f"reading... {message.read} jobs, {message.done} of {message.total} folders"
         self.query_one(SummaryBar).show(progress=progress)
         if first:
             self._flush(force=True)
@@ -374,18 +376,23 @@ class JobsScreen(Screen[None]):
             def answered(yes: bool | None) -> None:
                 if yes:
                     self._in_thread(
-                        lambda: apply_fn(plan), lambda result: self._acted(action, result), action.label
+                        lambda: (apply_fn(plan), dict(self.workdir.index.records)),
+                        lambda done: self._acted(action, *done),
+                        action.label,
                     )
 
             self.app.push_screen(ConfirmDialog(title, body, action.verb), answered)
 
         self._in_thread(lambda: plan_fn(jobs) if action.takes_jobs else plan_fn(), ask, action.label)
 
-    def _acted(self, action: Action, result: Any) -> None:
+    def _acted(self, action: Action, result: Any, records: dict[str, Any]) -> None:
+        """After an action: the Workdir refreshed its index itself; show what changed now."""
+        model = self.model
+        changed = [r for p, r in records.items() if model.records.get(p) is not r]
+        removed = [p for p in model.records if p not in records]
+        if changed or removed:
+            self.post_message(RecordsUpdated(IndexUpdate(tuple(changed), tuple(removed))))
         self.notify(f"{action.label}: done", title=action.label)
-        # the watcher sees the files change; re-read the sources too, for renamed .dill files
-        self._sources_due = True
-        self._kick_refresh()
 
     def action_repickle(self) -> None:
         self._plan_and_confirm("repickle")

@@ -50,6 +50,15 @@ async def scanned(pilot, app: PlamsApp) -> JobsScreen:  # type: ignore[no-untype
     return screen
 
 
+def snapshot_of(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under *folder* with its size and mtime."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        st = p.lstat()
+        out[str(p.relative_to(folder))] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
 def run(coro):  # type: ignore[no-untyped-def]
     return asyncio.run(coro)
 
