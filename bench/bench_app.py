@@ -98,6 +98,8 @@ async def measure(root: Path) -> dict[str, float]:
             app._driver.send_message(event)  # type: ignore[union-attr]
             while table.cursor_row == before:
                 await asyncio.sleep(0.0005)
+                if time.perf_counter() - t2 > 30:
+                    raise RuntimeError(f"key not answered in 30 s (focus: {app.focused})")
             return time.perf_counter() - t2
 
         idle = [await key_latency() for _ in range(50)]
@@ -105,7 +107,7 @@ async def measure(root: Path) -> dict[str, float]:
         stop = threading.Event()
 
         def burst() -> None:
-            names = sorted(p.name for p in root.iterdir() if p.name.startswith("job"))[:2000]
+            names = [p.name for p in sorted(root.iterdir()) if (p / f"{p.name}.out").is_file()][:2000]
             for rep in range(5):  # 2,000 files x 5 appends: 10,000 writes, each a modify + close event
                 for name in names:
                     with open(root / name / f"{name}.out", "a") as f:
