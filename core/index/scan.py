@@ -61,6 +61,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -71,7 +72,7 @@ from .cache import ScanCache
 from .procs import processes_inside
 from .reading import ReadContext, _Folder, pool_size, read_folder_parts, read_folders
 from .records import STATUS_SOURCES, FileEntry, IndexUpdate, JobDetail, JobRecord, make_record
-from .sources import JobCsv, JobLog, WorkdirLayout, find_layout, parse_csv_timeline
+from .sources import CsvRow, JobCsv, JobLog, WorkdirLayout, find_layout, parse_csv_timeline
 
 __all__ = [
     "FileEntry",
@@ -92,6 +93,7 @@ _OWN_EXTS = (".in", ".run", ".out", ".err")
 #: Status sources of a streamed record that later reads can change (placeholders; the text log's count of a name).
 _REDO = frozenset({"pending", "logfile", "unknown", "files"})
 _BATCH = 2000  # records per batch at the end of a streamed scan
+_UNSEEN = object()
 
 
 def natural_key(name: str) -> list[Any]:
@@ -150,6 +152,7 @@ class WorkdirIndex:
         self._prefix = root.rstrip("/") + "/"
         self._ctx = ReadContext(self._prefix, hashing, cache)
         self._lock = threading.RLock()  # held while the index changes (scan, refresh)
+        self._epochs: dict[str, float | None] = {}  # timestamp text -> epoch (a few hundred distinct)
         self._top_files: set[str] = set()
         self._folders: dict[str, _Folder] = {}
         self._records: dict[str, JobRecord] = {}
@@ -324,7 +327,13 @@ class WorkdirIndex:
         for rel, kind in self._kinds.items():
             if kind:
                 rec = shown.get(rel)
-                if rec is None or rec.status_source in _REDO or rel in late or rec.kind != kind:
+                if (
+                    rec is None
+                    or rec.status_source in _REDO
+                    or rel in late
+                    or rec.kind != kind
+                    or rel not in self._csv.rows  # times from the text log: its name count may have grown
+                ):
                     rec = self._resolve(rel)
                 records[rel] = rec
         self._link_copies(set(records))
@@ -473,6 +482,7 @@ class WorkdirIndex:
                 status, source = "registered", "files"  # inputs written, runscript never ran
         elif kind == "multi" and children:
             status, source = self._from_children(children)
+        start, end = self._times(csv_row, log_name, status)
         if kind == "single" and self.hashing:
             job_hash = combine_hashes(self.hashing, folder.in_hash, folder.run_hash)
         else:
@@ -498,8 +508,66 @@ class WorkdirIndex:
             error=(csv_row.error or None) if csv_row is not None else None,
             pids=pids,
             log_name=log_name,
+            start=start,
+            end=end,
             problems=folder.problems,
         )
+
+    # -- times
+
+    def _times(
+        self, csv_row: CsvRow | None, log_name: str | None, status: str
+    ) -> tuple[float | None, float | None]:
+        """(start, end) in epoch seconds from the cheapest source that knows, or None.
+
+        The csv row's timeline (local time, as PLAMS wrote it); else the text log's
+        ``[dd.mm|HH:MM:SS]`` lines of a name no other job folder shares, the year taken from
+        the log's mtime (a date after it is of the year before). The ``.dill`` status log is
+        not used: it would cost a full read of every .dill. ``end`` only for a final status.
+        """
+        if csv_row is not None and csv_row.timeline:
+            tl = csv_row.timeline
+            i = tl.find(" started")
+            if i < 19:
+                i = tl.find(" running")
+            start = self._csv_epoch(tl[i - 19 : i]) if i >= 19 else None
+            last = tl.rpartition(" -> ")[2]
+            end = self._csv_epoch(last[:19]) if last[20:].strip().lower() in _FINAL else None
+            return start, end
+        if log_name is None or self._log_count.get(log_name) != 1 or not self.layout.logfile:
+            return None, None
+        self._ensure_log()
+        span = self._log.times.get(log_name)
+        if span is None:
+            return None, None
+        return self._log_epoch(span[0]), self._log_epoch(span[1]) if status in _FINAL else None
+
+    def _csv_epoch(self, stamp: str) -> float | None:
+        t = self._epochs.get(stamp, _UNSEEN)
+        if t is _UNSEEN:
+            try:
+                t = time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M:%S"))
+            except (ValueError, OverflowError):
+                t = None
+            self._epochs[stamp] = t
+        return t  # type: ignore[return-value]
+
+    def _log_epoch(self, stamp: str | None) -> float | None:
+        if stamp is None:
+            return None
+        key = "log " + stamp  # beside the csv stamps, which never start so
+        t = self._epochs.get(key, _UNSEEN)
+        if t is _UNSEEN:
+            ref = time.localtime(self._log.mtime if self._log.mtime is not None else None)
+            try:
+                day, month = int(stamp[0:2]), int(stamp[3:5])
+                hour, minute, second = int(stamp[6:8]), int(stamp[9:11]), int(stamp[12:14])
+                year = ref.tm_year - 1 if (month, day) > (ref.tm_mon, ref.tm_mday) else ref.tm_year
+                t = time.mktime((year, month, day, hour, minute, second, 0, 0, -1))
+            except (ValueError, OverflowError):
+                t = None
+            self._epochs[key] = t
+        return t  # type: ignore[return-value]
 
     def _from_children(self, children: tuple[str, ...]) -> tuple[str, str]:
         statuses = [
