@@ -28,7 +28,15 @@ How the folder is read
   share a full name, which ``jobs_in_directory`` allows); file clues (``files``): only
   ``$JN.in``/``$JN.run`` and no output means the runscript never ran: ``registered``; a
   MultiJob from its children (``children``): all ok -> ``successful``, all final with one
-  not ok -> ``failed``. Anything else is ``unknown``: the index does not guess.
+  not ok -> ``failed``. Anything else is ``unknown``: the index does not guess. In the text
+  log, a ``JOB <name> STARTED`` line followed by PLAMS's ``Renaming job <name> to <new>``
+  belongs to ``<new>`` (PLAMS logs it before renaming a reused name).
+* What cannot be read is said, never guessed: ``problems`` on the record (its folder, ``.in``
+  or ``.run``, ``.dill``) and :attr:`WorkdirIndex.problems` (plus the csv and text log). A
+  job folder that cannot be listed is a job of status ``unknown`` (not the csv's word for a
+  folder nobody can check); a ``.dill`` that cannot be read is ``unreadable``, not ``corrupt``.
+* Times (``start``, ``end``): from the csv row's timeline, else the text log (see
+  :meth:`Resolver._times <plams_core.index.resolve.Resolver._times>`).
 * ``interrupted`` is true when the status is not final (started, registered, running,
   finished...) and no live process is inside the job folder: the status stays the last one
   recorded (``running`` only comes with a live process *or* an interrupted flag) so it is
