@@ -312,31 +312,32 @@ class WorkdirIndex(Resolver):
                 batch = [self._resolve(rel) for rel in ready]
                 shown.update((rec.path, rec) for rec in batch)
                 yield ScanBatch(batch, (), (done, total), self)
-        late = self._csv.rematch(set(folders))  # rows of a folder that moved: matched by known paths
-        self._classify(set(folders))
-        records = self._records
-        for rel, kind in self._kinds.items():
-            if kind:
-                rec = shown.get(rel)
-                if (
-                    rec is None
-                    or rec.status_source in _REDO
-                    or rel in late
-                    or rec.kind != kind
-                    or rel not in self._csv.rows  # times from the text log: its name count may have grown
-                ):
-                    rec = self._resolve(rel)
-                records[rel] = rec
-        self._link_copies(set(records))
-        if (
-            not records
-            and self.layout.logfile is None
-            and self.layout.csv is None
-            and self.layout.input is None
-        ):
-            raise WorkdirError(
-                f"{self.root}: not a PLAMS working folder (no job folders, logfile, job_logfile.csv or input)"
-            )
+        with self._lock:  # readers in other threads see no records or all of them
+            late = self._csv.rematch(set(folders))  # rows of a folder that moved: matched by known paths
+            self._classify(set(folders))
+            records = self._records
+            for rel, kind in self._kinds.items():
+                if kind:
+                    rec = shown.get(rel)
+                    if (
+                        rec is None
+                        or rec.status_source in _REDO
+                        or rel in late
+                        or rec.kind != kind
+                        or rel not in self._csv.rows  # times from the text log: its name count may have grown
+                    ):
+                        rec = self._resolve(rel)
+                    records[rel] = rec
+            self._link_copies(set(records))
+            if (
+                not records
+                and self.layout.logfile is None
+                and self.layout.csv is None
+                and self.layout.input is None
+            ):
+                raise WorkdirError(
+                    f"{self.root}: not a PLAMS working folder (no job folders, logfile, job_logfile.csv or input)"
+                )
         self._cache.save(self.root, only_used=True)
         if stream:
             changed = [rec for rel, rec in records.items() if shown.get(rel) is not rec]
@@ -553,7 +554,9 @@ def scan_workdir_iter(
     * ``progress`` is ``(done, total)``: folders read so far and folders known to read;
       ``total`` grows while subfolders are found; the last batch has ``done == total``.
     * ``index`` is the same :class:`WorkdirIndex` in every batch, complete once the iteration
-      ends (use it for :meth:`~WorkdirIndex.detail` and :meth:`~WorkdirIndex.refresh_paths`).
+      ends (use it for :meth:`~WorkdirIndex.detail` and :meth:`~WorkdirIndex.refresh_paths`
+      then: until the last batch it holds no records, and refreshing it is not supported).
+      Paths a watcher reports meanwhile are refreshed after the last batch.
 
     Errors are raised as by :func:`scan_workdir` (a bad path before the first batch). Closing
     the iterator early stops any helper processes. Reading costs what :func:`scan_workdir`
