@@ -66,6 +66,7 @@ class Resolver:
     _log_names: dict[str, str]
     _log_count: dict[str, int]
     _epochs: dict[str, float | None]
+    _spans: dict[str, tuple[float | None, float | None]]
 
     def _ensure_log(self) -> None:
         """Read the text log if no job needed it so far."""
@@ -151,7 +152,8 @@ class Resolver:
         csv_row = self._csv.rows.get(rel)
         ok_dill = dill is not None and dill.verdict == "ok"
         status, source = "unknown", "unknown"
-        if unreadable(folder):
+        problems = folder.problems
+        if problems and unreadable(folder):
             pass  # what the csv or log said cannot be checked against the folder: unknown, with why
         elif ok_dill and dill.status:  # type: ignore[union-attr]
             status, source = dill.status, "dill"  # type: ignore[union-attr]
@@ -166,7 +168,8 @@ class Resolver:
                 status, source = "registered", "files"  # inputs written, runscript never ran
         elif kind == "multi" and children:
             status, source = self._from_children(children)
-        start, end = self._times(csv_row, log_name, status)
+        span = self._spans.get(csv_row.timeline) if csv_row is not None else None  # the usual case, inline
+        start, end = span if span is not None else self._times(csv_row, log_name, status)
         if kind == "single" and self.hashing:
             job_hash = combine_hashes(self.hashing, folder.in_hash, folder.run_hash)
         else:
@@ -175,26 +178,27 @@ class Resolver:
             files = folder.names
         else:
             files = tuple(n for n in folder.names if not (n[-1] == "/" and kinds.get(rel + "/" + n[:-1])))
-        return make_record(
-            name=name,
-            path=rel,
-            parent=self._job_parent(rel) if "/" in rel else None,
-            kind=kind,
-            class_name=dill.class_name if ok_dill else None,  # type: ignore[union-attr]
-            status=status,
-            status_source=source,
-            interrupted=status not in _FINAL and status != "unknown" and not pids,
-            hash=job_hash,
-            dill="missing" if dill is None else dill.verdict,
-            dill_reason=None if dill is None else dill.reason,
-            children=children,
-            files=files,
-            error=(csv_row.error or None) if csv_row is not None else None,
-            pids=pids,
-            log_name=log_name,
-            start=start,
-            end=end,
-            problems=folder.problems,
+        return make_record(  # positionally, in JobRecord's field order: the hot loop of a scan
+            name,
+            rel,
+            self._job_parent(rel) if "/" in rel else None,
+            kind,
+            dill.class_name if ok_dill else None,  # type: ignore[union-attr]
+            status,
+            source,
+            status not in _FINAL and status != "unknown" and not pids,  # interrupted
+            job_hash,
+            "missing" if dill is None else dill.verdict,
+            None if dill is None else dill.reason,
+            None,  # copied_from: set by _link_copies
+            children,
+            files,
+            (csv_row.error or None) if csv_row is not None else None,
+            pids,
+            log_name,
+            start,
+            end,
+            problems,
         )
 
     def _times(
@@ -208,14 +212,9 @@ class Resolver:
         not used: it would cost a full read of every .dill. ``end`` only for a final status.
         """
         if csv_row is not None and csv_row.timeline:
-            tl = csv_row.timeline
-            i = tl.find(" started")
-            if i < 19:
-                i = tl.find(" running")
-            start = self._csv_epoch(tl[i - 19 : i]) if i >= 19 else None
-            last = tl.rpartition(" -> ")[2]
-            end = self._csv_epoch(last[:19]) if last[20:].strip().lower() in _FINAL else None
-            return start, end
+            # a few distinct timelines among thousands of rows (same second, same steps)
+            span = self._spans.get(csv_row.timeline)
+            return span if span is not None else self._csv_span(csv_row.timeline)
         if log_name is None or self._log_count.get(log_name) != 1 or not self.layout.logfile:
             return None, None
         self._ensure_log()
@@ -223,6 +222,16 @@ class Resolver:
         if span is None:
             return None, None
         return self._log_epoch(span[0]), self._log_epoch(span[1]) if status in _FINAL else None
+
+    def _csv_span(self, tl: str) -> tuple[float | None, float | None]:
+        i = tl.find(" started")
+        if i < 19:
+            i = tl.find(" running")
+        start = self._csv_epoch(tl[i - 19 : i]) if i >= 19 else None
+        last = tl.rpartition(" -> ")[2]
+        end = self._csv_epoch(last[:19]) if last[20:].strip().lower() in _FINAL else None
+        span = self._spans[tl] = (start, end)
+        return span
 
     def _csv_epoch(self, stamp: str) -> float | None:
         t = self._epochs.get(stamp, _UNSEEN)

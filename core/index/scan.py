@@ -144,6 +144,7 @@ class WorkdirIndex(Resolver):
         self._ctx = ReadContext(self._prefix, hashing, cache)
         self._lock = threading.RLock()  # held while the index changes (scan, refresh)
         self._epochs: dict[str, float | None] = {}  # timestamp text -> epoch (a few hundred distinct)
+        self._spans: dict[str, tuple[float | None, float | None]] = {}  # csv timeline -> (start, end)
         self._top_files: set[str] = set()
         self._folders: dict[str, _Folder] = {}
         self._records: dict[str, JobRecord] = {}
