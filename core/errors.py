@@ -16,6 +16,8 @@ __all__ = [
     "WorkdirError",
     "WorkdirLockedError",
     "OptionError",
+    "UnsafePickleError",
+    "CorruptPickleError",
 ]
 
 
@@ -45,3 +47,11 @@ class WorkdirLockedError(PlamsError):
 
 class OptionError(PlamsError, ValueError):
     """An option has a value that is not one of the allowed ones (the message lists them)."""
+
+
+class UnsafePickleError(PlamsError):
+    """Loading a ``.dill`` would run code from it (the static reader's ``unsafe`` verdict)."""
+
+
+class CorruptPickleError(PlamsError):
+    """A ``.dill`` is not a job pickle, or cannot be loaded (the static reader's ``corrupt`` verdict)."""

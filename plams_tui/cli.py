@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name in SUBCOMMANDS:
         importlib.import_module(f"plams_tui.commands.{name}").add_parser(sub)
-    # `plams-tui WORKDIR` (the interactive app) comes with the app; until then it prints help.
+    # `plams-tui [WORKDIR]` (the app) is parsed by plams_tui.launch: main() hands over to it.
     return parser
 
 
@@ -213,17 +213,36 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
+    return {
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``plams-tui`` with *argv* (default: the command line); return the exit status."""
+    from plams_tui.commands.common import glue_dash_values
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = glue_dash_values(list(sys.argv[1:] if argv is None else argv))
+    from plams_tui.launch import wants_app
+
+    app = wants_app(argv, _subcommands(parser))
+    args = None if app else parser.parse_args(argv)
     func = getattr(args, "func", None)
-    if func is None:
+    if func is None and not app:
         parser.print_help()
         return 2
     from plams_core.errors import PlamsError
 
     try:
+        if app:  # `plams-tui [WORKDIR] [--poll [S]]`, `plams-tui --demo [DIR]`
+            from plams_tui.launch import run_app
+
+            return run_app(argv)
         return int(func(args))
     except (PlamsError, UsageError) as exc:
         message = " ".join(str(exc).split())  # one line, whatever the message holds
