@@ -77,7 +77,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..errors import WorkdirError
 from ..hashing import validate_hashing
@@ -114,13 +114,43 @@ def natural_key(name: str) -> list[Any]:
 _DIGITS = re.compile(r"(\d+)")
 
 
-class ScanBatch(NamedTuple):
-    """Records read so far, from :func:`scan_workdir_iter` (whose docstring is the contract)."""
+class ScanBatch(list[JobRecord]):
+    """Records read so far, from :func:`scan_workdir_iter` (whose docstring is the contract).
 
-    records: list[JobRecord]  # insert or replace by path
-    removed: tuple[str, ...]  # paths to drop (only in the last batch)
-    progress: tuple[int, int]  # (folders read, folders known to read)
-    index: WorkdirIndex
+    The batch is the list of records to insert or replace by path (``batch.records`` is the
+    batch itself), with ``removed`` (paths to drop), ``progress`` ``(done, total)`` (also
+    ``done`` and ``total``) and ``index``.
+    """
+
+    __slots__ = ("removed", "progress", "index")
+
+    def __init__(
+        self,
+        records: Iterable[JobRecord],
+        removed: tuple[str, ...],
+        progress: tuple[int, int],
+        index: WorkdirIndex,
+    ) -> None:
+        super().__init__(records)
+        self.removed = removed  # paths to drop (only in the last batch)
+        self.progress = progress  # (folders read, folders known to read)
+        self.index = index
+
+    @property
+    def records(self) -> list[JobRecord]:
+        """The records to insert or replace by path (the batch itself)."""
+        return self
+
+    @property
+    def done(self) -> int:
+        return self.progress[0]
+
+    @property
+    def total(self) -> int:
+        return self.progress[1]
+
+    def __repr__(self) -> str:
+        return f"ScanBatch({len(self)} records, removed={self.removed!r}, progress={self.progress!r})"
 
 
 # ------------------------------------------------------------------------------- the index
@@ -542,9 +572,9 @@ def scan_workdir_iter(
 
     The contract (what a caller showing rows at once codes against):
 
-    * Every batch is a :class:`ScanBatch` ``(records, removed, progress, index)``. Apply it
-      in order: insert or replace each of ``records`` by its ``path``, drop the paths in
-      ``removed``. After the last batch, what the caller holds equals ``list(index)``.
+    * Every batch is a :class:`ScanBatch`: a list of :class:`JobRecord` (also ``.records``)
+      with ``.removed``, ``.progress`` and ``.index``. Apply it in order: insert or replace
+      each record by its ``path``, drop the paths in ``removed``. After the last batch, what the caller holds equals ``list(index)``.
     * The first batch comes after one ``scandir`` of the working folder: a placeholder for
       every top-level folder, in natural name order, with ``status_source == "pending"``
       (only ``name`` and ``path`` are known; ``status`` is ``unknown``). Then, as the job
