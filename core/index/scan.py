@@ -319,7 +319,7 @@ class WorkdirIndex(Resolver):
         # what the caller was given, by path: replaced at the end only where it differs
         shown: dict[str, JobRecord] = {}
         if stream:
-            top_dirs.sort(key=natural_key)  # rows fill in from the top of the list
+            top_dirs.sort()  # rows fill in from the top of a list sorted by name (natural_key: 0.6 s for 100,000)
             shown = {rel: _placeholder(rel) for rel in top_dirs}
             yield ScanBatch(list(shown.values()), (), (0, total), self)
         pool = pool_size(self._workers, len(top_dirs))
@@ -530,18 +530,8 @@ class WorkdirIndex(Resolver):
 
 def _placeholder(rel: str) -> JobRecord:
     """A top-level folder whose name is all that is known yet (``status_source`` ``pending``)."""
-    return make_record(
-        name=rel,
-        path=rel,
-        parent=None,
-        kind="single",
-        class_name=None,
-        status="unknown",
-        status_source="pending",
-        interrupted=False,
-        hash=None,
-        dill="missing",
-    )
+    # positionally, in JobRecord's field order: 100,000 of them come before the first row shows
+    return make_record(rel, rel, None, "single", None, "unknown", "pending", False, None, "missing")
 
 
 def _open(
@@ -576,7 +566,7 @@ def scan_workdir_iter(
       with ``.removed``, ``.progress`` and ``.index``. Apply it in order: insert or replace
       each record by its ``path``, drop the paths in ``removed``. After the last batch, what the caller holds equals ``list(index)``.
     * The first batch comes after one ``scandir`` of the working folder: a placeholder for
-      every top-level folder, in natural name order, with ``status_source == "pending"``
+      every top-level folder, sorted by name, with ``status_source == "pending"``
       (only ``name`` and ``path`` are known; ``status`` is ``unknown``). Then, as the job
       folders are read, the top-level SingleJobs with their statuses; last, MultiJobs and
       their children, the records later reads changed (``copied_from``, a status from the
