@@ -32,6 +32,7 @@ from plams_core.pickles.reader import DillInfo, read_dill, read_dill_bytes  # no
 TESTS = Path(__file__).resolve().parents[1]
 ZOO = TESTS / "fixtures" / "zoo.py"
 AMS_JOBS = TESTS / "fixtures" / "ams_jobs.py"
+REUSED_NAMES = TESTS / "fixtures" / "reused_names.py"
 DILL_PAYLOADS = TESTS / "fixtures" / "hostile" / "dill_payloads.py"
 CANARY = payloads.CANARY
 
@@ -708,6 +709,34 @@ def test_ams_jobs_of_every_shape_read_ok(version: str, tmp_path: Path, templates
     }
 
 
+@pytest.mark.parametrize("version", [pytest.param("2024.107", marks=pytest.mark.plams2024), "2026.104"])
+def test_reused_names_with_a_class_by_reference_are_answered_from_templates(
+    version: str, tmp_path: Path, templates: Any
+) -> None:
+    from plams_core.pickles.reader import read_dill_summary
+
+    proc = run_script(peer_python(version), REUSED_NAMES, cwd=tmp_path, args=[str(tmp_path), "20"])
+    assert proc.returncode == 0, proc.stderr
+    paths = sorted((tmp_path / "wd").glob("*/*.dill"))
+    assert {"job0", "job0.002", "job1.007", "job2.006"} <= {p.parent.name for p in paths}
+    statuses = set()
+    for path in paths:
+        info = read_dill(path)
+        assert (info.verdict, info.class_name, info.class_module, info.by_value) == (
+            "ok",
+            "ShJob",
+            "myjobs",
+            False,
+        )
+        statuses.add(info.status)
+    assert statuses == {"successful", "copied"}
+    for _ in range(2):  # the second round: every file from a template, the lengths of its literals known
+        for path in paths:
+            assert read_dill_summary(path) == _full(path), path
+    assert templates.hits >= 2 * len(paths) - 2  # all but the first of each template family
+    assert sum(t.n_layouts for t in templates._templates) >= 2  # job0 and job0.002 differ in length
+
+
 def _siblings(n: int) -> list[bytes]:
     statuses = ["successful", "crashed", "copied", "failed"]
     out = []
@@ -848,6 +877,7 @@ def test_every_mutation_of_a_sibling_gets_the_full_readers_answer(templates: Any
     _summary(family[0], tmp_path)  # the template
     sibling = family[1]
     assert _summary(sibling, tmp_path) == _full(sibling) and templates.hits == 1
+    assert templates._templates[0].n_layouts == 1  # mutants of its length are checked in one comparison
     rng = random.Random(11)
     for pos in range(len(sibling)):  # every byte, a few values each: changed constants never match
         for value in {sibling[pos] ^ 1, sibling[pos] ^ 0x80, rng.randrange(256)}:
