@@ -138,7 +138,7 @@ __all__ = [
     "read_dill_summary",
 ]
 
-Verdict = Literal["ok", "missing", "corrupt", "unsafe"]
+Verdict = Literal["ok", "missing", "corrupt", "unsafe", "unreadable"]  # unreadable: permissions, I/O error
 
 _EMPTY: Mapping[str, object] = MappingProxyType({})
 
@@ -1475,8 +1475,8 @@ def _read_file(
         fd = os.open(path, _OPEN_FLAGS)
     except (FileNotFoundError, NotADirectoryError):
         return None, _verdict("missing", None), 0, 0
-    except OSError as exc:
-        return None, _verdict("corrupt", f"cannot open: {exc.strerror or exc}"), 0, 0
+    except OSError as exc:  # there, but not readable: nothing is known of its content
+        return None, _verdict("unreadable", f"cannot read: {exc.strerror or exc}"), 0, 0
     try:
         st = os.fstat(fd)
         size, mtime_ns, inode = st.st_size, st.st_mtime_ns, st.st_ino
@@ -1509,7 +1509,7 @@ def _read_file(
                 )
         return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), None, mtime_ns, inode
     except OSError as exc:
-        return None, _verdict("corrupt", f"cannot read: {exc.strerror or exc}"), 0, 0
+        return None, _verdict("unreadable", f"cannot read: {exc.strerror or exc}"), 0, 0
     finally:
         os.close(fd)
 
