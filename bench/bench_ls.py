@@ -219,6 +219,14 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="time PLAMS and `ls --json --no-cache` only (not the two cache variants)",
     )
+    parser.add_argument(
+        "--compare-tui",
+        metavar="LABEL=COMMAND",
+        action="append",
+        default=[],
+        help="also time `COMMAND ls --json --no-cache` (e.g. a wrapper running an older tree), "
+        "interleaved with the others; its output must list as many jobs",
+    )
     parser.add_argument("--label", help="results file label (default: folder name)")
     parser.add_argument("--no-save", action="store_true", help="print only, write no results file")
     args = parser.parse_args(argv)
@@ -283,6 +291,13 @@ def main(argv: list[str] | None = None) -> None:
                         env=no_cache_env,
                     )
                 )
+                for spec in args.compare_tui:
+                    label, _, command = spec.partition("=")
+                    other = [command, "ls", "--json", "--no-cache", str(folder)]
+                    found = count_ls_jobs(run(other, capture=True, env_extra=no_cache_env).stdout)
+                    if found != ls_found:
+                        raise SystemExit(f"{command} lists {found} jobs, plams-tui {ls_found}")
+                    sides.append(Side(f"plams-tui ls --json --no-cache ({label})", other, env=no_cache_env))
                 if has_cache and not args.first_open_only:
                     opt_in = (
                         "--cache"
