@@ -759,6 +759,31 @@ def test_siblings_are_answered_from_a_template_with_their_own_status(templates: 
     assert _summary(family[5], tmp_path)[3] == "crashed"
 
 
+def test_siblings_of_one_length_with_literals_of_other_lengths_get_their_own_answers(
+    templates: Any, tmp_path: Path
+) -> None:
+    def job(name: str, path: str, status: str) -> bytes:
+        j = FakeJob(name, {"keep": "all"})
+        j.path, j.status = path, status
+        return pickle.dumps(j, protocol=4)
+
+    first = job("job_1", "/scratch/job_1", "successful")
+    _summary(first, tmp_path)  # the template
+    # same length as each other, literals of other lengths: one layout each, never confused
+    a = job("job_22", "/scratch/job_2", "successful")
+    b = job("job_2", "/scratch/job_22", "successful")
+    c = job("job_3", "/scratch/job_33", "registered")  # same lengths as b
+    d = job("jo_\xe9", "/scratch/job_44", "successful")  # b's lengths in bytes, text not ASCII
+    assert len(a) == len(b) == len(c) == len(d)
+    for data in (a, b, c, d, a, b, c, d):
+        assert _summary(data, tmp_path) == _full(data)
+    assert templates.hits == 8
+    assert templates._templates[0].n_layouts == 2  # a's and b's; c and d matched b's
+    assert [_summary(x, tmp_path)[3] for x in (a, c, d)] == ["successful", "registered", "successful"]
+    broken = d.replace("jo_\xe9".encode(), b"jo_\xff\xfe")  # invalid UTF-8 through b's layout
+    assert _full(broken)[0] == "corrupt" and _summary(broken, tmp_path) == _full(broken)
+
+
 def test_a_literal_used_as_a_key_or_name_is_pinned_through_any_reference() -> None:
     from plams_core.pickles.templates import _analyse
 
