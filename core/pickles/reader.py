@@ -86,7 +86,10 @@ length is ``unsafe`` and the file is never unpickled: the C unpickler (here as i
 ``LONG_BINPUT 2**28`` would take 4 GiB for seconds. A pickler numbers memo slots from 0 and
 spends at least a byte on each, so no real pickle is refused; the memo then stays within
 16 bytes per byte of file (files are capped at *max_bytes*). :func:`max_memo_index` finds
-the index by walking the opcodes without building anything.
+the index by walking the opcodes without building anything. What stays linear in the file
+is linear: the walk costs ~0.1-0.15 us an opcode (a hostile 16 MiB file of one-byte opcodes:
+~1-2 s of walking, then ~1 s and 8 bytes of unpickler stack per byte, as before the walk);
+*max_bytes* bounds both, and a lower cap for listings would bound them better.
 """
 
 from __future__ import annotations
