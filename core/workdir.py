@@ -19,7 +19,8 @@ The contract the CLI and the app code against (the actions and restart issues fi
   ``detail(job)``; ``refresh(paths=None) -> IndexUpdate``.
 * ``load(job, *, allow_unsafe=False) -> LoadedJob`` (``.job`` the live object, ``.to_dict()``
   with name, status, class, module, hash, settings, files; ``.python`` the PLAMS call).
-* ``plan_repickle(jobs) -> RepicklePlan``; ``repickle(plan)``.
+* ``plan_repickle(jobs) -> RepicklePlan``; ``repickle(plan) -> RepicklePlan`` (what was written).
+* ``jobmanager``: the embedded JobManager jobs are loaded into (never locks or writes).
 * ``plan_remove(jobs) -> RemovePlan``; ``remove(plan)``; ``plan_undo_remove(jobs)``;
   ``undo_remove(plan)``.
 * ``plan_clean(jobs=None, keep=None) -> CleanPlan``; ``clean(plan) -> CleanPlan`` (what was

@@ -65,6 +65,7 @@ __all__ = [
     "PickleOrigin",
     "StandIn",
     "class_origin",
+    "dump_for",
     "is_stand_in",
     "load_dill",
     "load_dill_bytes",
@@ -79,6 +80,7 @@ MAX_BYTES = 256 * 2**20
 _IMPORTABLE = frozenset(sys.stdlib_module_names) | {"builtins", "__builtin__", "dill", "numpy", "plams_core"}
 
 _NOSTATE = object()
+_JOBSTATUS_2025 = ("scm.plams.core.enums", "JobStatus")
 
 
 @dataclass(slots=True)
@@ -157,7 +159,7 @@ class PickleOrigin:
         from ..settings import Settings
         from ..status import JobStatus
 
-        if (module, name) == ("scm.plams.core.enums", "JobStatus"):
+        if (module, name) == _JOBSTATUS_2025:
             self._aliases[JobStatus] = (module, name)
             return JobStatus
         base: type | None = {
@@ -254,15 +256,12 @@ class PickleOrigin:
         made = entry[1] if entry is not None and entry[0] is obj else None
         current = obj.__dict__
         if made is not None and made.state_keys is not None:
-            keys = made.state_keys
-            args = made.args
-        else:  # made after loading: what plams_core would pickle, in the file's era
-            keys = tuple(obj.__getstate__())
-            args = ()
-            if "_status" in current and obj.__class__ and not self._aliases:
-                keys = tuple(k for k in keys if k not in ("_status", "_status_log", "_error_msg")) + (
-                    "status",
-                )
+            keys, args = made.state_keys, made.args
+        else:  # made after the load: what plams_core pickles, in the file's era
+            keys, args = tuple(obj.__getstate__()), ()
+            if "_status" in keys and _JOBSTATUS_2025 not in self._aliases.values():
+                # a PLAMS < 2025 file: a plain status string, no status log
+                keys = (*(k for k in keys if k not in ("_status", "_status_log", "_error_msg")), "status")
         state: dict[str, Any] = {}
         for key in keys:
             if key in ("_parent_notified",):
@@ -556,6 +555,22 @@ class _Repickler:
 
             cls._cls = Repickler
         return cls._cls(file, protocol, origin)
+
+
+def dump_for(obj: Any) -> Callable[[Any, BinaryIO], None] | None:
+    """A ``dump(obj, file)`` that writes *obj* for the software its file came from, or None for a plain job.
+
+    For :meth:`Job.pickle <plams_core.basejob.Job.pickle>` of a job this loader made (a
+    PLAMS job, a stand-in): plain dill would write its classes by value.
+    """
+    origin = getattr(type(obj), "_plams_load", None)
+    if not isinstance(origin, PickleOrigin):
+        return None
+
+    def dump(job: Any, file: BinaryIO) -> None:
+        _Repickler.make(file, origin.protocol, origin).dump(job)
+
+    return dump
 
 
 def repickle_bytes(loaded: LoadedPickle, protocol: int | None = None) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -168,3 +169,44 @@ def test_a_moved_folder_loads_from_where_it_is(userjobs: tuple[Path, dict[str, A
     job = Workdir(wd).load("multi/c1").job
     assert job.path == str(wd / "multi" / "c1") and "c1.out" in job.results.files
     shutil.rmtree(wd)
+
+
+SETSTATE_SCRIPT = """
+import sys
+from plams_core import CommandJob, finish, init
+
+
+class Careful(CommandJob):
+    def __setstate__(self, state):  # stored by value: a real load runs it
+        super().__setstate__(state)
+        self.ran_own_setstate = True
+
+
+init(path=sys.argv[1], folder="wd", config_settings={"log": {"stdout": -1}})
+Careful("true", input="x", name="careful").run()
+finish()
+"""
+
+
+def test_allow_unsafe_loads_what_the_reader_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "careful.py"
+    script.write_text(SETSTATE_SCRIPT)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    wd = tmp_path / "wd"
+    assert main(["load", str(wd), "careful"]) == 2
+    err = capsys.readouterr().err
+    assert "would run code" in err and "__setstate__" in err and "--allow-unsafe" in err
+    assert main(["load", str(wd), "careful", "--allow-unsafe", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["name"], data["class"], data["module"], data["status"]) == (
+        "careful",
+        "Careful",
+        "__main__",
+        "successful",
+    )
+    assert Workdir(wd).load("careful", allow_unsafe=True).job.ran_own_setstate is True

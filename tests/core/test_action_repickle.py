@@ -25,6 +25,7 @@ from plams_core.workdir import Workdir
 
 from plams_tui.cli import main
 
+AMS_JOBS = Path(__file__).resolve().parents[1] / "fixtures" / "ams_jobs.py"
 DILLS = ("shell", "local", "multi", "multi/c1", "multi/c2")
 
 
@@ -72,6 +73,21 @@ def test_repickled_files_load_in_real_plams_as_the_same_jobs(
     assert not after["local"]["by_reference"]  # rebuilt from the pickle, as before
     assert after["shell"]["results_module"] == "myjobs" and after["shell"]["results_class"] == "ShellResults"
     assert [c["class"] for c in after["multi"]["children"]] == ["ShellJob", "LocalJob"]
+
+
+def test_job_pickle_of_a_loaded_plams_job_keeps_its_classes(
+    userjobs: tuple[str, Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """The engine's own ``load(...)`` then ``job.pickle()``, as in a plams_core script."""
+    from plams_core.jobmanager import JobManager
+
+    version, pristine, _ = userjobs
+    wd = copy_workdir(pristine, tmp_path / "wd")
+    jm = JobManager.embedded(wd)
+    for job in ("shell", "local", "multi"):
+        loaded = jm.load_job(dill_of(wd, job))
+        assert loaded is not None and loaded.pickle()
+    assert plams_report(version, wd, list(DILLS)) == plams_report(version, pristine, list(DILLS))
 
 
 def test_backups_are_ignored_by_plams_load_all_and_results_files(
@@ -194,6 +210,33 @@ def test_unsafe_missing_and_unknown_jobs_are_refused(
     assert "nope: no such job" in capsys.readouterr().err
     assert snapshot(wd) == before
     assert not (run_dir / payloads.CANARY).exists()
+
+
+@pytest.mark.parametrize("version", PEER_VERSIONS)
+def test_ams_jobs_of_every_shape_round_trip_through_real_plams(version: str, tmp_path: Path) -> None:
+    """AMSJob, AMSResults, Molecule, Atom, Bond, numpy arrays, bound methods: all stand-ins here."""
+    parent = tmp_path / "ams"
+    parent.mkdir()
+    proc = run_script(peer_python(version), AMS_JOBS, cwd=parent, args=[str(parent), "1", "variety"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pristine = parent / "wd"
+    wd = copy_workdir(pristine, tmp_path / "wd")
+    jobs = [r.path for r in Workdir(wd).records() if r.dill == "ok"]
+    assert {"water_0", "bonded", "periodic", "two_systems", "multi", "multi/c0"} <= set(jobs)
+    proc = cli_without_scm("repickle", str(wd), *jobs, "--yes")
+    assert proc.returncode == 0, proc.stderr
+    loaded = json.loads(cli_without_scm("load", str(wd), "bonded", "--json").stdout)
+    assert (loaded["module"], loaded["class"], loaded["stand_in"]) == (
+        "scm.plams.interfaces.adfsuite.ams",
+        "AMSJob",
+        True,
+    )
+    before = plams_report(version, pristine, jobs)
+    after = plams_report(version, wd, jobs)
+    assert after == before
+    assert after["bonded"]["class"] == "AMSJob" and after["bonded"]["results_class"] == "AMSResults"
+    assert after["bonded"]["hash"] == loaded["hash"]  # hashed here from bonded.in, there by AMSJob.get_input
+    assert "C " in after["bonded"]["molecule"] and after["bonded"]["by_reference"]
 
 
 def test_plams_core_pickles_round_trip(tmp_path: Path) -> None:
