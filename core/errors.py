@@ -15,6 +15,7 @@ __all__ = [
     "ResultsError",
     "WorkdirError",
     "WorkdirLockedError",
+    "OptionError",
     "UnsafePickleError",
     "CorruptPickleError",
 ]
@@ -44,6 +45,8 @@ class WorkdirLockedError(PlamsError):
     """Another process is writing this working folder."""
 
 
+class OptionError(PlamsError, ValueError):
+    """An option has a value that is not one of the allowed ones (the message lists them)."""
 class UnsafePickleError(PlamsError):
     """Loading a ``.dill`` would run code from it (the static reader's ``unsafe`` verdict)."""
 

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import FileError, PlamsError, WorkdirError
-from .index import IndexUpdate, JobDetail, JobRecord, WorkdirIndex, scan_workdir
+from .index import IndexUpdate, JobDetail, JobRecord, ScanBatch, WorkdirIndex, scan_workdir, scan_workdir_iter
 
 if TYPE_CHECKING:
     from .jobmanager import JobManager
@@ -187,10 +187,19 @@ class Workdir:
             self._index = scan_workdir(self.root, hashing=self.hashing, cache=self.cache)
         return self._index
 
-    def scan(self) -> Iterator[Sequence[JobRecord]]:
-        """Scan the folder, yielding records in batches as they are read (see :mod:`plams_core.index`)."""
-        index = self.index
-        yield list(index)
+    def scan(self) -> Iterator[ScanBatch]:
+        """Scan the folder again, yielding records in batches as they are read.
+
+        The contract is :func:`plams_core.index.scan_workdir_iter`'s: insert or replace each
+        batch's ``records`` by path, drop its ``removed``; ``progress`` is ``(done, total)``.
+        When the iteration ends, :attr:`index` is the new index (until then the previous one,
+        if any, stays in use).
+        """
+        batch = None
+        for batch in scan_workdir_iter(self.root, hashing=self.hashing, cache=self.cache):
+            yield batch
+        if batch is not None:
+            self._index = batch.index
 
     def records(self) -> list[JobRecord]:
         """Every job, in folder-tree order."""
