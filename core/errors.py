@@ -47,6 +47,8 @@ class WorkdirLockedError(PlamsError):
 
 class OptionError(PlamsError, ValueError):
     """An option has a value that is not one of the allowed ones (the message lists them)."""
+
+
 class UnsafePickleError(PlamsError):
     """Loading a ``.dill`` would run code from it (the static reader's ``unsafe`` verdict)."""
 
