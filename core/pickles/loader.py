@@ -14,8 +14,9 @@ what every global named in the file becomes:
   carry the original module and name), ``scm.plams.core.enums.JobStatus`` is plams_core's
   :class:`~plams_core.status.JobStatus`; anything else (``Molecule``, ``AMSJob``, ...) is a
   **stand-in**.
-* The standard library, dill, numpy and plams_core are imported as usual (the reader's
-  verdict has vetted every call into them).
+* The standard library, dill and numpy are imported as usual (the reader's verdict has
+  vetted every call into them); of plams_core only its job, results, settings and status
+  classes are used, anything else it names is a stand-in.
 * Any other module (the user's ``myjobs.py``) gives stand-ins, unless *import_user_modules*
   (the engine's ``load_job``, run by the user's own script, imports them as PLAMS does).
   plams-tui never imports code from a folder it browses.
@@ -141,6 +142,8 @@ class PickleOrigin:
         top = module.split(".", 1)[0]
         if top == "scm":
             found = self._plams_class(module, name)
+        elif top == "plams_core" and not self.import_user_modules:
+            found = self._plams_core_class(module, name, default)
         elif top in _IMPORTABLE or self.import_user_modules:
             try:
                 found = default(module, name)
@@ -152,6 +155,27 @@ class PickleOrigin:
             found = self._stand_in(module, name)
         self._classes[key] = found
         return found
+
+    def _plams_core_class(self, module: str, name: str, default: Callable[[str, str], Any]) -> Any:
+        """plams_core's own job, results, settings and status classes; anything else it names is a stand-in.
+
+        Only data classes: a pickle that names, say, a JobManager (whose ``__del__`` closes a
+        descriptor from its state) gets an inert stand-in instead.
+        """
+        from ..basejob import Job
+        from ..results import Results
+        from ..settings import Settings
+        from ..status import JobStatus
+
+        found = None
+        if "__main__" not in module.split("."):
+            try:
+                found = default(module, name)
+            except (ImportError, AttributeError):
+                found = None
+        if isinstance(found, type) and issubclass(found, (Job, Results, Settings, JobStatus)):
+            return found
+        return self._stand_in(module, name)
 
     def _plams_class(self, module: str, name: str) -> Any:
         from ..basejob import Job, MultiJob, SingleJob
@@ -364,7 +388,10 @@ class _StandInJob:
     name: str
 
     def _own_file(self, kind: str) -> str:
-        name = self._filename(kind)  # type: ignore[attr-defined]
+        from ..basejob import SingleJob
+
+        # PLAMS's default names, in the job's own folder, whatever the pickle's _filenames says
+        name = os.path.basename(SingleJob._filenames[kind].replace("$JN", self.name))
         if self.path is None:
             raise PlamsError(f"job {self.name} has no folder")
         try:

@@ -210,3 +210,34 @@ def test_allow_unsafe_loads_what_the_reader_refuses(
         "successful",
     )
     assert Workdir(wd).load("careful", allow_unsafe=True).job.ran_own_setstate is True
+
+
+def test_only_plams_cores_data_classes_are_real(tmp_path: Path, jm: JobManager) -> None:
+    """A pickle that names plams_core's JobManager gets a stand-in: its __del__ would close an fd from the state."""
+    import copyreg
+    import gc
+
+    import dill
+    from plams_core import CommandJob, JobRunner
+    from plams_core.pickles.reader import read_dill_bytes
+
+    victim = os.open(os.devnull, os.O_RDONLY)
+
+    class Sneaky:
+        def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+            return (copyreg._reconstructor, (JobManager, object, None), {"_lock_fd": victim})  # type: ignore[attr-defined]
+
+    job = CommandJob("true", input="x", name="j")
+    job.run(jobrunner=JobRunner(), jobmanager=jm)
+    job.extra = Sneaky()
+    data = dill.dumps(job)
+    assert read_dill_bytes(data).verdict == "ok"  # the reader lets it through: the loader must not
+    Path(jm.workdir, "j", "j.dill").write_bytes(data)
+    try:
+        loaded = Workdir(jm.workdir).load("j")
+        assert repr(loaded.job.extra) == "<plams_core.jobmanager.JobManager (stand-in)>"
+        del loaded
+        gc.collect()
+        os.fstat(victim)  # still open
+    finally:
+        os.close(victim)
