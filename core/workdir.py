@@ -130,7 +130,7 @@ class LoadedJob:
         return f"job = load({self.dill!r})"
 
     def to_dict(self) -> dict[str, Any]:
-        """name, path, status, class, module, stand_in, hash, settings (nested), files, children, python."""
+        """name, path, status, class, module, stand_in, by_value, hash, settings (nested), files, children, python."""
         from .pickles.loader import class_origin, is_stand_in
 
         job = self.job
@@ -149,6 +149,7 @@ class LoadedJob:
             "class": qualname.rsplit(".", 1)[-1],
             "module": module,
             "stand_in": is_stand_in(job),
+            "by_value": self.loaded.info.by_value,
             "hash": digest,
             "settings": _plain(job.settings),
             "files": sorted(job.results.files),

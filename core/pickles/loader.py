@@ -123,7 +123,11 @@ class PickleOrigin:
 
     @property
     def mapped(self) -> list[str]:
-        names = {f"{m}.{n}" for (m, n), c in self._classes.items() if not _is_stand_in_class(c)}
+        names = {
+            f"{m}.{n}"
+            for (m, n), c in self._classes.items()
+            if isinstance(c, type) and "_plams_origin" in c.__dict__ and not _is_stand_in_class(c)
+        }
         return sorted(names | {f"{m}.{n}" for m, n in self._aliases.values()})
 
     # -- used while loading

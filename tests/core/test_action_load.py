@@ -51,6 +51,7 @@ def test_load_without_scm_plams_shows_what_plams_knew(userjobs: tuple[Path, dict
         assert data["settings"] == want["settings"]
         assert data["files"] == want["files"]
         assert data["stand_in"] is (want["module"] == "myjobs")
+        assert data["by_value"] is (want["module"] == "__main__")
     multi = json.loads(cli_without_scm("load", str(wd), "multi", "--json").stdout)
     assert multi["children"] == ["c1", "c2"] and multi["hash"] is None
     assert multi["stand_ins"] == ["myjobs.ShellJob", "myjobs.ShellResults"]
