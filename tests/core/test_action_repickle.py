@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -252,3 +253,95 @@ def test_plams_core_pickles_round_trip(tmp_path: Path) -> None:
     again = Workdir(wd)
     assert {job: again.load(job).to_dict() for job in jobs} == before
     assert all(prev_of(wd, job).is_file() for job in jobs)
+
+
+FAKEMOD = """
+class Point:  # pickled as a call: Point(x, y)
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __reduce__(self):
+        return (Point, (self.x, self.y))
+
+    def __eq__(self, o):
+        return type(o) is Point and (self.x, self.y) == (o.x, o.y)
+
+
+class Slotted:  # state is (None, slots)
+    __slots__ = ("a", "b")
+
+    def __init__(self):
+        self.a, self.b = 1, "two"
+
+    def __eq__(self, o):
+        return type(o) is Slotted and (self.a, self.b) == (o.a, o.b)
+
+
+class Bag(list):  # items through APPENDS
+    def __eq__(self, o):
+        return type(o) is Bag and list.__eq__(self, o)
+
+
+class Table(dict):  # items through SETITEMS, and a __dict__
+    def __init__(self, *a, **k):
+        dict.__init__(self, *a, **k)
+        self.title = "t"
+
+    def __eq__(self, o):
+        return type(o) is Table and dict.__eq__(self, o) and self.title == o.title
+
+
+class KwNew:  # NEWOBJ_EX: keyword arguments to __new__
+    def __new__(cls, *, size):
+        obj = object.__new__(cls)
+        obj.size = size
+        return obj
+
+    def __getnewargs_ex__(self):
+        return ((), {"size": self.size})
+
+    def __eq__(self, o):
+        return type(o) is KwNew and self.size == o.size
+"""
+
+FAKEJOB = """
+import sys
+import dill
+from fakemod import Bag, KwNew, Point, Slotted, Table
+from plams_core import CommandJob
+
+extra = [Point(1, 2), Slotted(), Bag([1, 2, 3]), Table(a=1, b=[2]), KwNew(size=7)]
+if sys.argv[1] == "write":
+    job = CommandJob("true", input="x", name="j")
+    job.extra = extra
+    with open(sys.argv[2], "wb") as f:
+        dill.dump(job, f)
+else:
+    with open(sys.argv[2], "rb") as f:
+        job = dill.load(f)
+    print("same" if job.extra == extra and job.name == "j" else f"different: {job.extra!r}")
+"""
+
+
+def test_stand_ins_write_back_every_construction_form(tmp_path: Path) -> None:
+    """Calls, slot state, list and dict items, keyword __new__: a module not importable here, written back exactly."""
+    from plams_core.pickles.loader import is_stand_in, load_dill_bytes, repickle_bytes
+
+    mods = tmp_path / "mods"
+    mods.mkdir()
+    (mods / "fakemod.py").write_text(FAKEMOD)
+    script = tmp_path / "fakejob.py"
+    script.write_text(FAKEJOB)
+    env = {"PYTHONPATH": str(mods)}
+    original = tmp_path / "j.dill"
+    proc = run_script(sys.executable, script, cwd=tmp_path, env=env, args=["write", str(original)])
+    assert proc.returncode == 0, proc.stderr
+    # calling Point runs its __init__ in a real load: the reader says unsafe, so allow it here
+    loaded = load_dill_bytes(original.read_bytes(), allow_unsafe=True)
+    assert all(is_stand_in(x) for x in loaded.job.extra)
+    assert loaded.job.extra[0].__class__.__qualname__ == "Point"
+    again = tmp_path / "again.dill"
+    again.write_bytes(repickle_bytes(loaded))
+    proc = run_script(sys.executable, script, cwd=tmp_path, env=env, args=["check", str(again)])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "same"
