@@ -20,7 +20,8 @@ The contract the CLI and the app code against (the actions and restart issues fi
   ``detail(job)``; ``refresh(paths=None) -> IndexUpdate``.
 * ``load(job, *, allow_unsafe=False) -> LoadedJob`` (``.job`` the live object, ``.to_dict()``
   with name, status, class, module, hash, settings, files; ``.python`` the PLAMS call).
-* ``plan_repickle(jobs) -> RepicklePlan``; ``repickle(plan)``.
+* ``plan_repickle(jobs) -> RepicklePlan``; ``repickle(plan) -> RepicklePlan`` (what was written).
+* ``jobmanager``: the embedded JobManager jobs are loaded into (never locks or writes).
 * ``plan_remove(jobs) -> RemovePlan``; ``remove(plan)``; ``plan_undo_remove(jobs)``;
   ``undo_remove(plan)``.
 * ``plan_clean(jobs=None, keep=None) -> CleanPlan``; ``clean(plan) -> CleanPlan`` (what was
@@ -154,7 +155,7 @@ class LoadedJob:
         return f"job = load({self.dill!r})"
 
     def to_dict(self) -> dict[str, Any]:
-        """name, path, status, class, module, stand_in, hash, settings (nested), files, children, python."""
+        """name, path, status, class, module, stand_in, by_value, hash, settings (nested), files, children, python."""
         from .pickles.loader import class_origin, is_stand_in
 
         job = self.job
@@ -173,6 +174,7 @@ class LoadedJob:
             "class": qualname.rsplit(".", 1)[-1],
             "module": module,
             "stand_in": is_stand_in(job),
+            "by_value": self.loaded.info.by_value,
             "hash": digest,
             "settings": _plain(job.settings),
             "files": sorted(job.results.files),
@@ -311,16 +313,18 @@ class Workdir:
         """
         from .pickles.loader import write_repickled
 
-        done: list[int] = []
-        with self._writing():
-            for i, job in enumerate(plan.jobs):
-                try:
-                    loaded = self.load(job)
-                    write_repickled(loaded.loaded)
-                except PlamsError as exc:
-                    before = f" (already repickled: {', '.join(plan.jobs[j] for j in done)})" if done else ""
-                    raise type(exc)(f"{job}: {exc}{before}") from None
-                done.append(i)
+        done: list[str] = []
+        try:
+            with self._writing():
+                for job in plan.jobs:
+                    try:
+                        write_repickled(self.load(job).loaded)
+                    except PlamsError as exc:
+                        before = f" (already repickled: {', '.join(done)})" if done else ""
+                        raise type(exc)(f"{job}: {exc}{before}") from None
+                    done.append(job)
+        finally:
+            self._refresh_after_write(done)
         return RepicklePlan(plan.jobs, plan.backups)
 
     # -- writing: the one-writer lock (every action that writes holds it)
