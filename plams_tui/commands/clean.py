@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from plams_tui.commands.common import add_change_flags, confirm
+from plams_tui.commands.common import add_change_flags, confirm, write
 
 __all__ = ["add_parser", "run"]
 
@@ -66,20 +65,17 @@ def run(args: argparse.Namespace) -> int:
     wd = Workdir(args.workdir)
     plan = wd.plan_clean(args.jobs or None, keep=args.keep)
     if args.dry_run or not plan.files:
-        sys.stdout.write(
+        write(
             json.dumps(plan.to_dict(), ensure_ascii=False, indent=1) + "\n" if args.json else _describe(plan)
         )
         return 0
     if not args.json:
-        sys.stdout.write(_describe(plan))
-        sys.stdout.flush()
+        write(_describe(plan))
     n = len(plan.files)
     confirm(f"Delete {n} file{'s' if n != 1 else ''} ({_size(plan.bytes)}) in {wd.root}?", yes=args.yes)
     done = wd.clean(plan)
     if args.json:
-        sys.stdout.write(json.dumps(done.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        write(json.dumps(done.to_dict(), ensure_ascii=False, indent=1) + "\n")
     else:
-        sys.stdout.write(
-            f"Deleted {len(done.files)} files ({_size(done.bytes)}), {len(done.folders)} folders.\n"
-        )
+        write(f"Deleted {len(done.files)} files ({_size(done.bytes)}), {len(done.folders)} folders.\n")
     return 0

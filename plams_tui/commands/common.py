@@ -7,7 +7,14 @@ import sys
 
 from plams_core.errors import PlamsError
 
-__all__ = ["ConfirmationRefused", "DASH_VALUE_OPTIONS", "add_change_flags", "confirm", "glue_dash_values"]
+__all__ = [
+    "ConfirmationRefused",
+    "DASH_VALUE_OPTIONS",
+    "add_change_flags",
+    "confirm",
+    "glue_dash_values",
+    "write",
+]
 
 #: Options whose value may start with "-" (``clean --keep '-,$JN.err'``, PLAMS's delete-only form).
 DASH_VALUE_OPTIONS: frozenset[str] = frozenset({"--keep"})
@@ -23,6 +30,20 @@ def add_change_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
 
+def write(text: str) -> None:
+    """Print *text* to stdout as is; a name that is not UTF-8 (surrogate-escaped) goes out as its own bytes.
+
+    A terminal whose encoding is strict UTF-8 (the usual ``LANG=en_US.UTF-8``) cannot encode
+    such a name; ``ls`` writes its bytes, and so must the listing of what an action touches.
+    """
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", "surrogateescape"))
+    sys.stdout.flush()
+
+
 def confirm(question: str, *, yes: bool) -> None:
     """Return if the change may go ahead; raise :class:`ConfirmationRefused` otherwise.
 
@@ -35,8 +56,9 @@ def confirm(question: str, *, yes: bool) -> None:
         raise ConfirmationRefused(
             f"{question.rstrip('?')}: not confirmed (no terminal to ask on; pass --yes)"
         )
+    write(f"{question} [y/N] ")
     try:
-        answer = input(f"{question} [y/N] ")
+        answer = input()
     except EOFError:
         answer = ""
     if answer.strip().lower() not in ("y", "yes"):

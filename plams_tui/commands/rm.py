@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from plams_tui.commands.common import add_change_flags, confirm
+from plams_tui.commands.common import add_change_flags, confirm, write
 
 __all__ = ["add_parser", "run"]
 
@@ -62,8 +61,7 @@ def run(args: argparse.Namespace) -> int:
     plan = wd.plan_undo_remove(args.jobs) if args.undo else wd.plan_remove(args.jobs)
     done = False
     if not args.json:
-        sys.stdout.write(_describe(plan, wd.root))
-        sys.stdout.flush()
+        write(_describe(plan, wd.root))
     if plan.renames and not args.dry_run:
         n = len(plan.jobs)
         verb = "Put back" if args.undo else "Remove"
@@ -71,10 +69,10 @@ def run(args: argparse.Namespace) -> int:
         wd.remove(plan)
         done = True
     if args.json:
-        sys.stdout.write(json.dumps({**plan.to_dict(), "done": done}, ensure_ascii=False, indent=1) + "\n")
+        write(json.dumps({**plan.to_dict(), "done": done}, ensure_ascii=False, indent=1) + "\n")
     elif done and not args.undo:
         undo = " ".join(["plams-tui", "rm", args.workdir, *args.jobs, "--undo"])
-        sys.stdout.write(f"Done. Undo with: {undo}\n")
+        write(f"Done. Undo with: {undo}\n")
     elif done:
-        sys.stdout.write("Done.\n")
+        write("Done.\n")
     return 0
