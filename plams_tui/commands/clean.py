@@ -46,10 +46,12 @@ def _size(n: int) -> str:
 
 
 def _describe(plan) -> str:  # type: ignore[no-untyped-def]
-    lines = list(plan.files)
-    lines += [f"{d}/" for d in plan.folders]
+    from plams_tui.text import safe  # names are data: an ESC or CR in a name must not hide a line
+
+    lines = [safe(f) for f in plan.files]
+    lines += [f"{safe(d)}/" for d in plan.folders]
     for job, why in plan.skipped:
-        lines.append(f"skipped {job}: {why}")
+        lines.append(f"skipped {safe(job)}: {safe(why)}")
     n = len(plan.files)
     summary = f"{n} file{'s' if n != 1 else ''}, {_size(plan.bytes)} freed"
     if plan.folders:

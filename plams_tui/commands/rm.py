@@ -36,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _describe(plan, workdir: str) -> str:  # type: ignore[no-untyped-def]
+    from plams_tui.text import safe  # names are data: an ESC or CR in a name must not steer the terminal
+
     lines = []
     if plan.jobs:
         head = (
@@ -44,12 +46,12 @@ def _describe(plan, workdir: str) -> str:  # type: ignore[no-untyped-def]
             else "Take out of rerun prevention (the next restart reruns them):"
         )
         lines.append(head)
-        width = max(len(j) for j, _ in plan.why)
-        lines += [f"  {j.ljust(width)}  {why}" for j, why in plan.why]
+        width = max(len(safe(j)) for j, _ in plan.why)
+        lines += [f"  {safe(j).ljust(width)}  {safe(why)}" for j, why in plan.why]
         lines.append("Renames (nothing is deleted):")
-        lines += [f"  {src} -> {dst.rpartition('/')[2]}" for src, dst in plan.renames]
+        lines += [f"  {safe(src)} -> {safe(dst.rpartition('/')[2])}" for src, dst in plan.renames]
     for job, why in plan.skipped:
-        lines.append(f"{job}: nothing to do ({why})")
+        lines.append(f"{safe(job)}: nothing to do ({safe(why)})")
     return "\n".join(lines) + "\n"
 
 

@@ -52,3 +52,18 @@ def test_a_name_that_is_not_utf8_is_listed_not_a_traceback(
     assert b"opt\xe9/opt\xe9.dill -> opt\xe9.removed.dill" in capsysbinary.readouterr().out
     assert main(["rm", str(wd), job, "--dry-run", "--json"]) == 0
     assert b'"opt\xe9"' in capsysbinary.readouterr().out
+
+
+def test_control_characters_in_names_cannot_hide_what_is_deleted(
+    wd: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name with ESC and CR would erase its line on the terminal: the listing shows them escaped."""
+    job = rename_job(wd, "optimize.002", "evil\x1b[2K\rname")
+    (wd / job / "fake\rnothing to delete").write_text("x")
+    assert main(["clean", str(wd), job, "--keep", "none", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\r" not in out
+    assert "evil\\x1b[2K\\x0dname/fake\\x0dnothing to delete" in out
+    assert main(["rm", str(wd), job, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\r" not in out and "evil\\x1b[2K\\x0dname" in out
