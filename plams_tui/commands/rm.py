@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 
 from plams_tui.commands.common import add_change_flags, confirm, write
 
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write(json.dumps({**plan.to_dict(), "done": done}, ensure_ascii=False, indent=1) + "\n")
     elif done and not args.undo:
-        undo = " ".join(["plams-tui", "rm", args.workdir, *args.jobs, "--undo"])
+        undo = shlex.join(["plams-tui", "rm", args.workdir, *args.jobs, "--undo"])  # pasteable as is
         write(f"Done. Undo with: {undo}\n")
     elif done:
         write("Done.\n")

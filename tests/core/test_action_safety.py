@@ -8,6 +8,7 @@ The folder is the demo (plams_core: MultiJobs, a copied job, reused names), copi
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS))
-from fixtures.workdirs import copy_workdir  # noqa: E402
+from fixtures.workdirs import copy_workdir, snapshot  # noqa: E402
 from plams_core.demo import build_demo  # noqa: E402
 
 from plams_tui.cli import main  # noqa: E402
@@ -67,3 +68,16 @@ def test_control_characters_in_names_cannot_hide_what_is_deleted(
     assert main(["rm", str(wd), job, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\r" not in out and "evil\\x1b[2K\\x0dname" in out
+
+
+def test_the_undo_command_printed_after_rm_can_be_pasted(
+    wd: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job = rename_job(wd, "optimize.002", "my opt [1]")
+    original = snapshot(wd)
+    assert main(["rm", str(wd), job, "--yes"]) == 0
+    undo = capsys.readouterr().out.splitlines()[-1].removeprefix("Done. Undo with: ")
+    argv = shlex.split(undo)
+    assert argv[:3] == ["plams-tui", "rm", str(wd)] and argv[3:] == [job, "--undo"]
+    assert main([*argv[1:], "--yes"]) == 0
+    assert snapshot(wd) == original
