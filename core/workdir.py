@@ -48,7 +48,8 @@ Rules every action follows:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+import stat
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,9 @@ class CleanPlan:
     folders: tuple[str, ...] = ()  # folders that will be empty afterwards and are removed
     jobs: tuple[tuple[str, str], ...] = ()  # (job, the keep/save value applied)
     skipped: tuple[tuple[str, str], ...] = ()  # (job, why it is not cleaned)
+    # (device, inode, size, mtime_ns) of each file when planned: clean() deletes that file or
+    # nothing (a file changed after the plan was shown is not what the user agreed to delete).
+    stamps: tuple[tuple[int, int, int, int], ...] = field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -585,41 +589,77 @@ class Workdir:
             applied.append((rec.path, keep_to_text(value)))
             for f in files:
                 doomed.setdefault(f"{rec.path}/{f.replace(os.sep, '/')}", None)
-        files = tuple(doomed)
+        stats = _lstats(self.root, doomed)
+        files = tuple(f for f in doomed if f in stats)  # gone already: nothing to delete, nothing to say
         job_dirs = {r.path for r in self.index}
         return CleanPlan(
             files=files,
-            bytes=_freed_bytes(self.root, files),
+            bytes=_freed_bytes(stats.values()),
             folders=_emptied_folders(self.root, files, job_dirs),
             jobs=tuple(applied),
             skipped=tuple(skipped),
+            stamps=tuple(_stamp(stats[f]) for f in files),
         )
 
     def clean(self, plan: CleanPlan) -> CleanPlan:
         """Delete exactly the files of *plan* (:meth:`plan_clean`), then its emptied folders, under the lock.
 
-        A file that is gone already is passed over; a ``*.dill`` is never deleted, whatever the
-        plan says. Returns what was deleted. Raises :class:`WorkdirLockedError` if the folder
-        is being written.
+        The plan is what the user agreed to, so it is done exactly or refused before anything
+        is deleted (:class:`FileError`, "look again"): a file whose size, time or inode changed
+        since the plan, a folder on a file's path that became a symlink (nothing is deleted
+        through one: folders are opened one by one with ``O_NOFOLLOW``, so nothing outside the
+        working folder can go) or a folder not writable. A file that is gone already is passed
+        over; a ``*.dill`` is never deleted, whatever the plan says. If a deletion still fails
+        (an I/O error, an immutable file), it stops there and the FileError says how many files
+        went before it; the rest are untouched. Returns what was deleted. Raises
+        :class:`WorkdirLockedError` if the folder is being written.
         """
         deleted: list[str] = []
         removed_dirs: list[str] = []
         freed = 0
-        with self._writing():
-            freed = _freed_bytes(self.root, plan.files)
-            for rel in plan.files:
-                if rel.startswith("/") or ".." in rel.split("/") or rel.endswith(".dill"):
-                    raise FileError(f"{rel}: not a file clean may delete in {self.root}")
-            for rel in plan.files:
+        for rel in (*plan.files, *plan.folders):
+            parts = rel.split("/")
+            if rel.startswith("/") or ".." in parts or "" in parts or rel.endswith(".dill"):
+                raise FileError(f"{rel}: not a file clean may delete in {self.root}")
+        with self._writing(), _Folders(self.root) as folders:
+            present: list[tuple[str, os.stat_result]] = []
+            stamps = plan.stamps if len(plan.stamps) == len(plan.files) else None  # None: a plan made by hand
+            for i, rel in enumerate(plan.files):
+                folder, _, name = rel.rpartition("/")
                 try:
-                    os.remove(os.path.join(self.root, rel))
+                    fd = folders.open(folder)
+                    st = os.stat(name, dir_fd=fd, follow_symlinks=False)
                 except FileNotFoundError:
                     continue
+                except OSError as exc:
+                    raise FileError(
+                        f"{folder or '.'} is no longer a folder of {self.root} ({exc.strerror}: a symlink?); "
+                        "nothing deleted (look again)"
+                    ) from None
+                if (stamps is not None and _stamp(st) != stamps[i]) or stat.S_ISDIR(st.st_mode):
+                    raise FileError(f"{rel} changed since the plan was made; nothing deleted (look again)")
+                if not os.access(".", os.W_OK | os.X_OK, dir_fd=fd):
+                    raise FileError(f"{folder or '.'} is not writable; nothing deleted")
+                present.append((rel, st))
+            freed = _freed_bytes(st for _, st in present)
+            for rel, _ in present:
+                folder, _, name = rel.rpartition("/")
+                try:
+                    os.unlink(name, dir_fd=folders.open(folder))
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    self._refresh_after_write(sorted({r.rpartition("/")[0] for r in deleted}))
+                    raise FileError(
+                        f"cannot delete {rel}: {exc.strerror}; {len(deleted)} of {len(plan.files)} files "
+                        "were deleted before it, it and the rest are untouched"
+                    ) from None
                 deleted.append(rel)
             for rel in sorted(plan.folders, key=lambda r: r.count("/"), reverse=True):
+                folder, _, name = rel.rpartition("/")
                 try:
-                    os.rmdir(os.path.join(self.root, rel))
-                except OSError:  # not empty after all (a file appeared): left alone
+                    os.rmdir(name, dir_fd=folders.open(folder))
+                except OSError:  # not empty after all (a file appeared), or no longer a folder: left alone
                     continue
                 removed_dirs.append(rel)
         self._refresh_after_write(sorted({r.rpartition("/")[0] for r in deleted}))
@@ -630,6 +670,34 @@ class Workdir:
             jobs=plan.jobs,
             skipped=plan.skipped,
         )
+
+
+class _Folders:
+    """Folders of a working folder, opened component by component without following symlinks.
+
+    ``open("a/b")`` gives a descriptor of ``ROOT/a/b``, or OSError (ELOOP, ENOTDIR, ENOENT) when
+    a component is a symlink or no folder, so a file removed or renamed by its descriptor is
+    always inside the working folder, whatever was swapped in after the plan was made.
+    """
+
+    _FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+    def __init__(self, root: str) -> None:
+        self._fds: dict[str, int] = {"": os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)}
+
+    def open(self, rel: str) -> int:
+        fd = self._fds.get(rel)
+        if fd is None:
+            parent, _, name = rel.rpartition("/")
+            fd = self._fds[rel] = os.open(name, self._FLAGS, dir_fd=self.open(parent))
+        return fd
+
+    def __enter__(self) -> _Folders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
 
 
 def _rename_keeping_folder_time(src: str, dst: str) -> None:
@@ -643,14 +711,25 @@ def _rename_keeping_folder_time(src: str, dst: str) -> None:
         pass
 
 
-def _freed_bytes(root: str, files: Sequence[str]) -> int:
-    """Bytes the disk gets back when *files* go: a file counts once, and only if all its links go."""
-    links: dict[tuple[int, int], list[os.stat_result]] = {}
+def _lstats(root: str, files: Iterable[str]) -> dict[str, os.stat_result]:
+    """``lstat`` of each of *files* (relative to *root*) that exists."""
+    out: dict[str, os.stat_result] = {}
     for rel in files:
         try:
-            st = os.lstat(os.path.join(root, rel))
+            out[rel] = os.lstat(os.path.join(root, rel))
         except OSError:
             continue
+    return out
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _freed_bytes(stats: Iterable[os.stat_result]) -> int:
+    """Bytes the disk gets back when the files of *stats* go: a file counts once, and only if all its links go."""
+    links: dict[tuple[int, int], list[os.stat_result]] = {}
+    for st in stats:
         links.setdefault((st.st_dev, st.st_ino), []).append(st)
     return sum(sts[0].st_size for sts in links.values() if len(sts) >= sts[0].st_nlink)
 

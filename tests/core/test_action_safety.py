@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +19,8 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS))
 from fixtures.workdirs import copy_workdir, snapshot  # noqa: E402
 from plams_core.demo import build_demo  # noqa: E402
+from plams_core.errors import FileError  # noqa: E402
+from plams_core.workdir import Workdir  # noqa: E402
 
 from plams_tui.cli import main  # noqa: E402
 
@@ -81,3 +84,71 @@ def test_the_undo_command_printed_after_rm_can_be_pasted(
     assert argv[:3] == ["plams-tui", "rm", str(wd)] and argv[3:] == [job, "--undo"]
     assert main([*argv[1:], "--yes"]) == 0
     assert snapshot(wd) == original
+
+
+def test_clean_refuses_a_file_changed_since_the_plan(wd: Path) -> None:
+    """The plan was shown, then the user appended to an output: confirming deletes nothing."""
+    workdir = Workdir(wd)
+    plan = workdir.plan_clean(["optimize"], keep="none")
+    assert "optimize/optimize.out" in plan.files
+    with open(wd / "optimize" / "optimize.out", "a") as f:
+        f.write("a note the user added after the plan was shown\n")
+    original = snapshot(wd)
+    with pytest.raises(FileError, match="optimize/optimize.out changed since"):
+        workdir.clean(plan)
+    assert snapshot(wd) == original
+
+
+def test_clean_never_deletes_through_a_folder_swapped_for_a_symlink(wd: Path, tmp_path: Path) -> None:
+    """Between plan and confirmation, a job folder became a symlink to a folder outside: nothing outside goes."""
+    workdir = Workdir(wd)
+    plan = workdir.plan_clean(["nested"], keep="none")
+    assert "nested/inner/leaf/leaf.out" in plan.files
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.rename(wd / "nested" / "inner", outside / "inner")
+    os.symlink(outside / "inner", wd / "nested" / "inner")
+    before_outside, before = snapshot(outside), snapshot(wd)
+    with pytest.raises(FileError, match="nested/inner"):
+        workdir.clean(plan)
+    assert snapshot(outside) == before_outside
+    assert snapshot(wd) == before
+
+
+@pytest.fixture
+def undeletable():  # type: ignore[no-untyped-def]
+    """Make one file impossible to delete: immutable as root (chattr +i), a read-only folder otherwise."""
+    undo: list[list[str]] = []
+
+    def make(path: Path) -> None:
+        if os.geteuid() == 0:
+            proc = subprocess.run(["chattr", "+i", str(path)], capture_output=True)
+            if proc.returncode != 0:
+                pytest.skip("chattr +i is not allowed here")
+            undo.append(["chattr", "-i", str(path)])
+        else:
+            path.parent.chmod(0o555)
+            undo.append(["chmod", "755", str(path.parent)])
+
+    yield make
+    for cmd in undo:
+        subprocess.run(cmd, check=True)
+
+
+def test_a_deletion_that_fails_halfway_says_in_one_line_what_went(
+    wd: Path, undeletable, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    plan = Workdir(wd).plan_clean(None, keep="none")
+    stuck = "optimize/optimize.out"
+    assert stuck in plan.files and plan.files.index(stuck) > 0
+    undeletable(wd / stuck)
+    assert main(["clean", str(wd), "--keep", "none", "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("plams-tui: error: ") and err.count("\n") == 1 and stuck in err
+    left = {f for f in plan.files if os.path.lexists(wd / f)}
+    gone = [f for f in plan.files if f not in left]
+    # Either refused before anything went (a read-only folder seen up front), or stopped at the
+    # file that could not go: those before it are gone, it and those after are there, and the
+    # message says how many went.
+    assert left == set(plan.files) or gone == list(plan.files[: plan.files.index(stuck)])
+    assert f"{len(gone)} of {len(plan.files)}" in err
