@@ -487,26 +487,49 @@ class Workdir:
         Raises :class:`FileError` for a stale plan, :class:`WorkdirLockedError` if the folder
         is being written.
         """
-        with self._writing():
+        for src, dst in plan.renames:
+            for rel in (src, dst):
+                parts = rel.split("/")
+                if rel.startswith("/") or ".." in parts or "" in parts:
+                    raise FileError(f"{rel}: not a path inside {self.root}")
+            if src.rpartition("/")[0] != dst.rpartition("/")[0]:
+                raise FileError(f"{src} -> {dst}: a rename stays inside its job folder")
+        with self._writing(), _Folders(self.root) as folders:
             for src, dst in plan.renames:
-                for rel in (src, dst):
-                    if rel.startswith("/") or ".." in rel.split("/"):
-                        raise FileError(f"{rel}: not a path inside {self.root}")
-                if not os.path.isfile(os.path.join(self.root, src)):
+                folder, _, name = src.rpartition("/")
+                try:  # the job folder itself, never a symlink swapped in since the plan
+                    fd = folders.open(folder)
+                except OSError as exc:
+                    raise FileError(
+                        f"{folder} is no longer a folder of {self.root} ({exc.strerror}: a symlink?); "
+                        "nothing changed (look again)"
+                    ) from None
+                try:
+                    st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                except OSError:
+                    st = None
+                if st is None or not stat.S_ISREG(st.st_mode):
                     raise FileError(f"{src} is gone from {self.root}; nothing changed (look again)")
-                if os.path.lexists(os.path.join(self.root, dst)):
+                if _lexists(dst.rpartition("/")[2], fd):
                     raise FileError(
                         f"{dst} already exists in {self.root}; nothing changed (it is never overwritten)"
                     )
             done: list[tuple[str, str]] = []
             try:
                 for src, dst in plan.renames:
-                    _rename_keeping_folder_time(os.path.join(self.root, src), os.path.join(self.root, dst))
+                    _rename_keeping_folder_time(folders.open(src.rpartition("/")[0]), src, dst)
                     done.append((src, dst))
             except OSError as exc:
-                for src, dst in reversed(done):
-                    _rename_keeping_folder_time(os.path.join(self.root, dst), os.path.join(self.root, src))
-                raise FileError(f"cannot rename {exc.filename}: {exc.strerror}; nothing changed") from None
+                failed = plan.renames[len(done)][0]
+                try:
+                    for src, dst in reversed(done):
+                        _rename_keeping_folder_time(folders.open(src.rpartition("/")[0]), dst, src)
+                except OSError:
+                    raise FileError(
+                        f"cannot rename {failed}: {exc.strerror}, nor undo the renames before it "
+                        f"({', '.join(f'{a} -> {b}' for a, b in done)}): rename them back by hand"
+                    ) from None
+                raise FileError(f"cannot rename {failed}: {exc.strerror}; nothing changed") from None
         self._refresh_after_write([src.rpartition("/")[0] for src, _ in plan.renames])
         return plan
 
@@ -700,15 +723,30 @@ class _Folders:
             os.close(fd)
 
 
-def _rename_keeping_folder_time(src: str, dst: str) -> None:
-    """``os.rename`` within one folder, then give the folder back its access and modification times."""
-    folder = os.path.dirname(src)
-    st = os.stat(folder)
-    os.rename(src, dst)
+def _rename_keeping_folder_time(fd: int, src: str, dst: str) -> None:
+    """Rename *src* to *dst* (both in the folder open as *fd*), durably, and give the folder back its times.
+
+    The folder is fsynced after the rename, so a crash or power cut right after ``rm`` says done
+    cannot bring the old name back.
+    """
+    st = os.fstat(fd)
+    os.rename(src.rpartition("/")[2], dst.rpartition("/")[2], src_dir_fd=fd, dst_dir_fd=fd)
     try:
-        os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns))
+        os.utime(fd, ns=(st.st_atime_ns, st.st_mtime_ns))
     except OSError:  # not ours to set (another owner): the rename stands, the time moved
         pass
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems cannot fsync a folder; the rename is done all the same
+        pass
+
+
+def _lexists(name: str, dir_fd: int) -> bool:
+    try:
+        os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _lstats(root: str, files: Iterable[str]) -> dict[str, os.stat_result]:

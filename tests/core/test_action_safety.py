@@ -152,3 +152,19 @@ def test_a_deletion_that_fails_halfway_says_in_one_line_what_went(
     # message says how many went.
     assert left == set(plan.files) or gone == list(plan.files[: plan.files.index(stuck)])
     assert f"{len(gone)} of {len(plan.files)}" in err
+
+
+def test_rm_never_renames_through_a_folder_swapped_for_a_symlink(wd: Path, tmp_path: Path) -> None:
+    """Between plan and confirmation, the job folder became a symlink to another run's job: that one is left alone."""
+    workdir = Workdir(wd)
+    plan = workdir.plan_remove(["optimize.002"])
+    assert plan.renames == (("optimize.002/optimize.002.dill", "optimize.002/optimize.002.removed.dill"),)
+    outside = tmp_path / "other_run"
+    outside.mkdir()
+    os.rename(wd / "optimize.002", outside / "optimize.002")
+    os.symlink(outside / "optimize.002", wd / "optimize.002")
+    before_outside, before = snapshot(outside), snapshot(wd)
+    with pytest.raises(FileError, match="optimize.002"):
+        workdir.remove(plan)
+    assert snapshot(outside) == before_outside
+    assert snapshot(wd) == before
