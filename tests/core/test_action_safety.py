@@ -168,3 +168,49 @@ def test_rm_never_renames_through_a_folder_swapped_for_a_symlink(wd: Path, tmp_p
         workdir.remove(plan)
     assert snapshot(outside) == before_outside
     assert snapshot(wd) == before
+
+
+SAVES = ["all", "none", ["$JN.out"], ["-", "$JN.err"], ["$JN.in", "$JN.out"], None]
+
+
+@pytest.fixture(scope="module")
+def many_saves(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """24 jobs of one script whose save settings differ (each form twice per cycle, same pickle shapes)."""
+    from plams_core import CommandJob, JobManager, JobRunner, default_config
+
+    defaults = default_config()
+    defaults.log.stdout = -1
+    parent = tmp_path_factory.mktemp("saves")
+    jm = JobManager(defaults.jobmanager, parent, "wd", log_settings=defaults.log)
+    try:
+        for i in range(24):
+            job = CommandJob("echo out; echo err >&2", input=f"point {i}\n", name=f"sp_{i}")
+            job.default_settings = [defaults.job]
+            save = SAVES[i % len(SAVES)]
+            if save is not None:
+                job.settings.save = save
+            job.run(jobrunner=JobRunner(), jobmanager=jm).wait()
+    finally:
+        jm.close()
+    return parent / "wd"
+
+
+def test_own_save_of_many_jobs_is_each_jobs_own(many_saves: Path, tmp_path: Path) -> None:
+    """plan_clean answers the other jobs of a script from one read in full: each still gets its own save."""
+    from plams_core.cleaning import files_to_clean, job_files
+    from plams_core.pickles import reader
+
+    wd = copy_workdir(many_saves, tmp_path / "wd")
+    reader._templates = None  # this process has read none of them yet
+    plan = Workdir(wd).plan_clean()
+    assert reader._templates.hits > 0  # the shortcut was taken
+    expected: list[str] = []
+    for i in range(24):
+        name = f"sp_{i}"
+        save = reader.read_dill(wd / name / f"{name}.dill").settings.get("save", "all")
+        assert save == (SAVES[i % len(SAVES)] or "all")
+        files = files_to_clean(save, path=str(wd / name), name=name, files=job_files(str(wd / name)))
+        expected += [f"{name}/{f}" for f in files]
+    assert sorted(plan.files) == sorted(expected)
+    assert "sp_1/sp_1.out" in plan.files and "sp_3/sp_3.err" in plan.files
+    assert "sp_2/sp_2.out" not in plan.files and "sp_3/sp_3.out" not in plan.files
