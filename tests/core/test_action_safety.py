@@ -214,3 +214,16 @@ def test_own_save_of_many_jobs_is_each_jobs_own(many_saves: Path, tmp_path: Path
     assert sorted(plan.files) == sorted(expected)
     assert "sp_1/sp_1.out" in plan.files and "sp_3/sp_3.err" in plan.files
     assert "sp_2/sp_2.out" not in plan.files and "sp_3/sp_3.out" not in plan.files
+
+
+def test_jn_means_the_job_name_even_with_glob_characters_in_it(wd: Path) -> None:
+    """A job named conf[1]: --keep '$JN.out' keeps conf[1].out ([1] is not a character class here)."""
+    folder = wd / "conf[1]"
+    os.rename(wd / "optimize.002", folder)
+    for f in os.listdir(folder):
+        os.rename(folder / f, folder / f.replace("optimize.002", "conf[1]"))
+    workdir = Workdir(wd)
+    keep = workdir.plan_clean(["conf[1]"], keep="$JN.out")
+    assert sorted(keep.files) == ["conf[1]/conf[1].err", "conf[1]/conf[1].in", "conf[1]/conf[1].run"]
+    drop = workdir.plan_clean(["conf[1]"], keep="-,$JN.err")
+    assert drop.files == ("conf[1]/conf[1].err",)
