@@ -227,3 +227,30 @@ def test_jn_means_the_job_name_even_with_glob_characters_in_it(wd: Path) -> None
     assert sorted(keep.files) == ["conf[1]/conf[1].err", "conf[1]/conf[1].in", "conf[1]/conf[1].run"]
     drop = workdir.plan_clean(["conf[1]"], keep="-,$JN.err")
     assert drop.files == ("conf[1]/conf[1].err",)
+
+
+def test_hundreds_of_jobs_under_a_low_open_files_limit(wd: Path) -> None:
+    """rm and clean of 300 jobs where a process may open 64 files (ulimit -n is 1024 on many desktops)."""
+    names = []
+    for i in range(300):
+        name = f"conf_{i}"
+        os.mkdir(wd / name)
+        for f in os.listdir(wd / "optimize.002"):
+            os.link(wd / "optimize.002" / f, wd / name / f.replace("optimize.002", name))
+        names.append(name)
+    original = snapshot(wd)
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))\n"
+        "from plams_tui.cli import main\n"
+        "wd, names = sys.argv[1], sys.argv[2:]\n"
+        "assert main(['rm', wd, *names, '--yes']) == 0\n"
+        "assert main(['rm', wd, *names, '--undo', '--yes']) == 0\n"
+        "assert main(['clean', wd, *names, '--keep', '$JN.out', '--yes']) == 0\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(wd), *names], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    after = snapshot(wd)
+    assert {k for k in original if k not in after} == {
+        f"{n}/{n}.{ext}" for n in names for ext in ("in", "run", "err")
+    }
