@@ -74,7 +74,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         write(_describe(plan))
     n = len(plan.files)
-    confirm(f"Delete {n} file{'s' if n != 1 else ''} ({_size(plan.bytes)}) in {wd.root}?", yes=args.yes)
+    confirm(
+        f"Delete {n} file{'s' if n != 1 else ''} ({_size(plan.bytes)}) in {wd.root}?",
+        yes=args.yes,
+        listing=_describe(plan) if args.json else None,
+    )
     done = wd.clean(plan)
     if args.json:
         write(json.dumps(done.to_dict(), ensure_ascii=False, indent=1) + "\n")

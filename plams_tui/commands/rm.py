@@ -68,7 +68,11 @@ def run(args: argparse.Namespace) -> int:
     if plan.renames and not args.dry_run:
         n = len(plan.jobs)
         verb = "Put back" if args.undo else "Remove"
-        confirm(f"{verb} {n} job{'s' if n != 1 else ''} in {wd.root}?", yes=args.yes)
+        confirm(
+            f"{verb} {n} job{'s' if n != 1 else ''} in {wd.root}?",
+            yes=args.yes,
+            listing=_describe(plan, wd.root) if args.json else None,
+        )
         wd.remove(plan)
         done = True
     if args.json:

@@ -254,3 +254,33 @@ def test_hundreds_of_jobs_under_a_low_open_files_limit(wd: Path) -> None:
     assert {k for k in original if k not in after} == {
         f"{n}/{n}.{ext}" for n in names for ext in ("in", "run", "err")
     }
+
+
+def test_json_on_a_terminal_shows_what_it_deletes_and_keeps_stdout_json(wd: Path) -> None:
+    """`clean --json` without --yes: the list and the question on the terminal (stderr), stdout only JSON."""
+    import json
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plams_tui.cli", "clean", str(wd), "optimize", "--keep", "none", "--json"],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
+    os.close(slave)
+    seen = b""
+    while b"[y/N]" not in seen:  # the question comes on the terminal, or the test fails (not hangs)
+        ready, _, _ = select.select([master], [], [], 30)
+        assert ready, f"no question on the terminal; it showed {seen!r}"
+        chunk = os.read(master, 1024)
+        assert chunk, seen
+        seen += chunk
+    assert b"optimize/optimize.out" in seen and (wd / "optimize" / "optimize.out").is_file()
+    os.write(master, b"y\n")
+    out, _ = proc.communicate(timeout=60)
+    os.close(master)
+    assert proc.returncode == 0
+    assert "optimize/optimize.out" in json.loads(out)["files"]
+    assert not (wd / "optimize" / "optimize.out").exists()
