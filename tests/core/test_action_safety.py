@@ -284,3 +284,22 @@ def test_json_on_a_terminal_shows_what_it_deletes_and_keeps_stdout_json(wd: Path
     assert proc.returncode == 0
     assert "optimize/optimize.out" in json.loads(out)["files"]
     assert not (wd / "optimize" / "optimize.out").exists()
+
+
+def test_symlinks_in_a_job_folder_lose_the_link_never_the_target(wd: Path, tmp_path: Path) -> None:
+    """A link to a file outside goes as a link (as PLAMS's cleaning does); a linked folder is never entered."""
+    outside = tmp_path / "outside"
+    (outside / "data").mkdir(parents=True)
+    (outside / "basis.txt").write_text("precious")
+    (outside / "data" / "big.rkf").write_text("precious too")
+    os.symlink(outside / "basis.txt", wd / "optimize" / "basis.txt")
+    os.symlink(outside / "data", wd / "optimize" / "data")
+    before_outside = snapshot(outside)
+    workdir = Workdir(wd)
+    plan = workdir.plan_clean(["optimize"], keep="none")
+    assert "optimize/basis.txt" in plan.files
+    assert not any(f.startswith("optimize/data") for f in plan.files)
+    workdir.clean(plan)
+    assert not os.path.lexists(wd / "optimize" / "basis.txt")
+    assert os.path.islink(wd / "optimize" / "data")
+    assert snapshot(outside) == before_outside
