@@ -303,3 +303,21 @@ def test_symlinks_in_a_job_folder_lose_the_link_never_the_target(wd: Path, tmp_p
     assert not os.path.lexists(wd / "optimize" / "basis.txt")
     assert os.path.islink(wd / "optimize" / "data")
     assert snapshot(outside) == before_outside
+
+
+def test_a_folder_that_cannot_be_locked_is_one_line_and_nothing_changes(
+    wd: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An NFS mount without lock daemon answers flock with ENOLCK: refused in one line, not a traceback."""
+    import errno
+    import fcntl
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    original = snapshot(wd)
+    assert main(["rm", str(wd), "optimize.002", "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("plams-tui: error: ") and err.count("\n") == 1 and "No locks available" in err
+    assert snapshot(wd) == original
