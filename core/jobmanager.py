@@ -45,6 +45,8 @@ def lock_workdir(workdir: str | os.PathLike[str]) -> int:
     by runscripts, so a runscript that outlives a killed PLAMS does not keep the folder locked.
     When the lock is taken, :class:`WorkdirLockedError` names the holder (pid, host, start time
     and command, from ``/proc/locks`` on Linux) so the user knows which run to wait for.
+    A folder that cannot be opened or locked at all (an NFS mount without lock daemon answers
+    ``ENOLCK``) raises :class:`WorkdirError`: nobody writes it unlocked.
     """
     try:
         fd = os.open(workdir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
