@@ -13,7 +13,6 @@ import errno
 import os
 import threading
 import time
-import traceback
 from concurrent.futures import Executor
 from contextlib import nullcontext
 from os.path import join as opj
@@ -49,6 +48,13 @@ def run_runscript(runscript: str, workdir: str, out: str | None, err: str, runfl
             if exc.errno not in (errno.ETXTBSY, errno.EAGAIN) or attempts > 20:
                 raise
             time.sleep(0.01 * attempts)
+
+
+def _interrupted_message(job: Job, exc: BaseException) -> str:
+    """The one-line error message of a job stopped by Ctrl-C (KeyboardInterrupt) or SystemExit."""
+    if isinstance(exc, KeyboardInterrupt):
+        return f"Job {job.name} was interrupted by the user (KeyboardInterrupt, Ctrl-C)"
+    return f"Job {job.name} was interrupted by SystemExit({exc.code!r})"  # type: ignore[attr-defined]
 
 
 class JobRunner:
@@ -113,10 +119,12 @@ class JobRunner:
             if job._prepare(jobmanager):
                 job._execute(self)
                 job._finalize()
-        except (KeyboardInterrupt, SystemExit):
+        except (KeyboardInterrupt, SystemExit) as exc:
             # As PLAMS 2025+: an interrupted job is failed, waiters are released, the interrupt goes on.
+            # Its error message is one line saying so: the traceback of where the signal happened
+            # to land (subprocess internals) tells the user nothing.
             job._log(f"Job {job.name} was interrupted, marking job as {JobStatus.FAILED}", 5)
-            job._error_msg = traceback.format_exc()
+            job._error_msg = _interrupted_message(job, exc)
             job.status = JobStatus.FAILED
             job.results.finished.set()
             job.results.done.set()

@@ -55,6 +55,7 @@ LogSink = Callable[[str, int], None]
 _sinks: list[LogSink] = []
 _sinks_lock = threading.Lock()
 _stdout_lock = threading.Lock()
+_stdout_closed = False  # stdout is process-wide, so is knowing that it is gone
 # One lock per file path: jobs log from several threads, and two managers never share a file.
 _file_locks: dict[str, threading.Lock] = {}
 _file_locks_lock = threading.Lock()
@@ -105,8 +106,7 @@ def emit(message: str, level: int, logfile: str | None, settings: Any, *, echo: 
         return
     line = format_line(str(message), bool(settings.get("date", True)), bool(settings.get("time", True)))
     if to_stdout:
-        with _stdout_lock:
-            print(line, flush=True)
+        _print_to_stdout(line)
     if to_file and logfile is not None:
         write_text_line(logfile, line)
     for sink in sinks:
@@ -114,6 +114,36 @@ def emit(message: str, level: int, logfile: str | None, settings: Any, *, echo: 
             sink(line, level)
         except Exception as exc:  # a broken sink must never stop a job
             print(f"plams_core: log sink {sink!r} failed: {exc}", file=sys.stderr)
+
+
+def _print_to_stdout(line: str) -> None:
+    """Print *line*; a stdout that cannot be written (``| head``, ``>/dev/full``) is given up silently.
+
+    Logging is a side channel: a closed pipe must never fail a job or the script (PLAMS's
+    logging handlers swallow the error the same way). The descriptor is pointed at
+    ``/dev/null`` so later prints and the interpreter's final flush do not raise either.
+    """
+    global _stdout_closed
+    with _stdout_lock:
+        if _stdout_closed:
+            return
+        try:
+            print(line, flush=True)
+        except (OSError, ValueError):  # ValueError: stdout was closed by the program
+            _stdout_closed = True
+            _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def write_text_line(path: str, line: str) -> None:
