@@ -187,7 +187,7 @@ class Job:
         if jm is None and self.parent is not None:
             jm = self.parent.jobmanager
         if jm is not None:
-            jm.log(message, level)
+            jm.log(message, level, job=self)
         else:
             log(message, level)
 

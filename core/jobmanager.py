@@ -28,7 +28,7 @@ import dill
 from .basejob import Job, MultiJob, check_job_name
 from .errors import FileError, PlamsError, WorkdirLockedError
 from .functions import config
-from .logfile import emit, job_csv_row, write_csv_row
+from .logfile import JobLogSink, emit, job_csv_row, write_csv_row
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -69,7 +69,10 @@ class JobManager:
     ``foldername`` is an alias of ``folder`` (PLAMS's newer name).
 
     *log_settings* (default: ``config.log``) sets the verbosities of this manager's logfile
-    and stdout. Raises WorkdirLockedError if another manager writes the folder.
+    and stdout. *log_sink* (attribute ``log_sink``), when set, receives a
+    :class:`~plams_core.logfile.LogRecord` for every line this manager logs, and then this
+    manager prints nothing to stdout. Raises WorkdirLockedError if another manager writes
+    the folder.
     """
 
     def __init__(
@@ -80,6 +83,7 @@ class JobManager:
         *,
         use_existing_folder: bool = False,
         log_settings: Settings | None = None,
+        log_sink: JobLogSink | None = None,
     ) -> None:
         self.settings = settings
         self.jobs: list[Job] = []
@@ -88,6 +92,7 @@ class JobManager:
         self._name_counts: dict[int, tuple[str, int]] = {}  # id(job) -> (full name, counter)
         self._register_lock = threading.RLock()
         self._log_settings = log_settings
+        self.log_sink = log_sink
         self._lock_fd: int | None = None
 
         if path is None:
@@ -129,9 +134,19 @@ class JobManager:
         """Verbosities used by this manager (``file``, ``stdout``, ``csv``, ``date``, ``time``)."""
         return self._log_settings if self._log_settings is not None else config.log
 
-    def log(self, message: object, level: int = 0, *, echo: bool = True) -> None:
-        """Log *message* at *level* to this manager's logfile, stdout (unless not *echo*) and the log sinks."""
-        emit(str(message), level, self.logfile, self.log_settings, echo=echo)
+    def log(self, message: object, level: int = 0, *, echo: bool = True, job: Job | None = None) -> None:
+        """Log *message* (about *job*, if given) at *level* to this manager's logfile, its sink or
+        stdout (unless not *echo*), and the global log sinks."""
+        emit(
+            str(message),
+            level,
+            self.logfile,
+            self.log_settings,
+            echo=echo,
+            sink=self.log_sink,
+            job=job,
+            workdir=self.workdir,
+        )
 
     def _log_job_row(self, job: Job) -> None:
         """Append *job*'s summary to ``job_logfile.csv`` (PLAMS 2026 logs it at level 3)."""
@@ -156,14 +171,14 @@ class JobManager:
                 count = self.names[full] = 1
             self._name_counts[id(job)] = (full, count)
             if job._full_name() != original:
-                self.log(f"Renaming job {original} to {job._full_name()}", 3)
+                self.log(f"Renaming job {original} to {job._full_name()}", 3, job=job)
 
     def _register(self, job: Job) -> None:
         """Register *job*: give it a unique name and create its folder (never reusing an existing one)."""
         from .status import JobStatus
 
         with self._register_lock:
-            self.log(f"Registering job {job.name}", 7)
+            self.log(f"Registering job {job.name}", 7, job=job)
             job.jobmanager = self
             self._register_name(job)
             if job.path is None:
@@ -186,7 +201,7 @@ class JobManager:
                 raise FileError(f"cannot create job folder {existing}: {exc.strerror}") from None
             self.jobs.append(job)
             job.status = JobStatus.REGISTERED
-            self.log(f"Job {job.name} registered", 7)
+            self.log(f"Job {job.name} registered", 7, job=job)
 
     def _forget_name(self, job: Job) -> None:
         entry = self._name_counts.pop(id(job), None)
@@ -208,7 +223,7 @@ class JobManager:
         with self._register_lock:
             prev = self.hashes.get(h)
             if prev is not None:
-                self.log(f"Job {job.name} previously run as {prev.name}, using old results", 1)
+                self.log(f"Job {job.name} previously run as {prev.name}, using old results", 1, job=job)
                 return prev
             self.hashes[h] = job
         return None
@@ -219,7 +234,7 @@ class JobManager:
         Files are left alone (``delete_job`` removes them).
         """
         with self._register_lock:
-            self.log(f"Removing job {job.name}", 7)
+            self.log(f"Removing job {job.name}", 7, job=job)
             if job in self.jobs:
                 self.jobs.remove(job)
                 job.jobmanager = None
@@ -296,7 +311,7 @@ class JobManager:
                 try:
                     job.results._clean(job.settings.get("save", config.job.get("save", "all")))
                 except OSError as exc:
-                    self.log(f"Cleaning of {job.name} failed: {exc}", 1)
+                    self.log(f"Cleaning of {job.name} failed: {exc}", 1, job=job)
         if self.settings.get("remove_empty_directories"):
             for root, dirs, _files in os.walk(self.workdir, topdown=False):
                 for name in dirs:
