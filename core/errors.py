@@ -12,6 +12,7 @@ __all__ = [
     "PlamsError",
     "FileError",
     "JobError",
+    "MissingOptionalPackageError",
     "ResultsError",
     "WorkdirError",
     "WorkdirLockedError",
@@ -40,3 +41,14 @@ class WorkdirError(PlamsError):
 
 class WorkdirLockedError(PlamsError):
     """Another process is writing this working folder."""
+
+
+class MissingOptionalPackageError(PlamsError):
+    """A function needs a Python package that is not installed (PLAMS's name)."""
+
+    def __init__(self, package_name: str) -> None:
+        self.package_name = package_name
+        super().__init__(
+            f"The optional package '{package_name}' is required for this functionality, but is not "
+            "available: install it (pip install ...) and try again."
+        )
