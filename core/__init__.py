@@ -22,6 +22,7 @@ from .scripting import SCRIPT_EXPORTS
 # ``import *``: the read side, the action layer's helpers and plams_core's own engine API.
 # New code imports them from their modules (``plams_core.index``, ``plams_core.workdir``).
 _ATTRIBUTES: dict[str, str] = {
+    "DaskJobRunner": "plams_core.daskrunner",
     "Job": "plams_core.basejob",
     "add_log_sink": "plams_core.functions",
     "remove_log_sink": "plams_core.functions",

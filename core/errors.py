@@ -16,6 +16,9 @@ __all__ = [
     "ResultsError",
     "WorkdirError",
     "WorkdirLockedError",
+    "OptionError",
+    "UnsafePickleError",
+    "CorruptPickleError",
 ]
 
 
@@ -41,6 +44,18 @@ class WorkdirError(PlamsError):
 
 class WorkdirLockedError(PlamsError):
     """Another process is writing this working folder."""
+
+
+class OptionError(PlamsError, ValueError):
+    """An option has a value that is not one of the allowed ones (the message lists them)."""
+
+
+class UnsafePickleError(PlamsError):
+    """Loading a ``.dill`` would run code from it (the static reader's ``unsafe`` verdict)."""
+
+
+class CorruptPickleError(PlamsError):
+    """A ``.dill`` is not a job pickle, or cannot be loaded (the static reader's ``corrupt`` verdict)."""
 
 
 class MissingOptionalPackageError(PlamsError):

@@ -28,10 +28,21 @@ if TYPE_CHECKING:
 __all__ = ["JobRunner", "run_runscript"]
 
 
-def run_runscript(runscript: str, workdir: str, out: str | None, err: str, runflags: Any = None) -> int:
+def run_runscript(
+    runscript: str,
+    workdir: str,
+    out: str | None,
+    err: str,
+    runflags: Any = None,
+    *,
+    new_session: bool = False,
+    on_start: Callable[[int], None] | None = None,
+) -> int:
     """Execute ``workdir/runscript`` with cwd *workdir*, stdout to *out* (inherited if None), stderr to *err*.
 
     Returns the exit code. A module-level function so that executors can ship it elsewhere.
+    *new_session* starts the runscript in a process group of its own (whose id *on_start*
+    receives), so a remote runner can stop it as a whole.
     """
     import subprocess
 
@@ -43,7 +54,19 @@ def run_runscript(runscript: str, workdir: str, out: str | None, err: str, runfl
                 open(opj(workdir, err), "w") as e,
                 open(opj(workdir, out), "w") if out else nullcontext() as o,
             ):
-                return subprocess.run(command, cwd=workdir, stdout=o, stderr=e).returncode
+                if on_start is None:
+                    return subprocess.run(
+                        command, cwd=workdir, stdout=o, stderr=e, start_new_session=new_session
+                    ).returncode
+                with subprocess.Popen(
+                    command, cwd=workdir, stdout=o, stderr=e, start_new_session=new_session
+                ) as p:
+                    on_start(p.pid)
+                    try:
+                        return p.wait()
+                    except BaseException:
+                        p.kill()  # as subprocess.run does
+                        raise
         except OSError as exc:
             # "Text file busy": another thread forked while this runscript was still open for
             # writing; PLAMS's saferun retries the same way.
@@ -136,9 +159,10 @@ class JobRunner:
         self._jobthread_limit = self._resized(self._jobthread_limit, value, "maxthreads")
 
     @property
-    def semaphore(self) -> LimitedSemaphore | None:
-        """The ``maxjobs`` limit (None without one); the name of older plams_core versions."""
-        return self._job_limit
+    def semaphore(self) -> None:
+        """Always None: the ``maxjobs`` limit is applied around every class's :meth:`call` by
+        JobRunner itself. Kept for subclasses written for older plams_core that took it there."""
+        return None
 
     def __getstate__(self) -> dict[str, Any]:
         # A MultiJob's childrunner is pickled with it: keep the configuration, not the locks.
@@ -165,9 +189,15 @@ class JobRunner:
         limit = self._jobthread_limit
         if limit is not None:
             limit.acquire()
-        thread = ContextAwareThread(
-            name="plamsthread", target=self._life_cycle, args=(job, jobmanager, limit)
-        )
+
+        def life_cycle() -> None:
+            try:
+                self._life_cycle(job, jobmanager)
+            finally:
+                if limit is not None:
+                    limit.release()  # the semaphore taken above, even if maxthreads changed meanwhile
+
+        thread = ContextAwareThread(name="plamsthread", target=life_cycle)
         thread.daemon = bool(get_config().get("daemon_threads", True))
         try:
             thread.start()
@@ -176,9 +206,7 @@ class JobRunner:
                 limit.release()
             raise
 
-    def _life_cycle(
-        self, job: Job, jobmanager: JobManager, thread_limit: LimitedSemaphore | None = None
-    ) -> None:
+    def _life_cycle(self, job: Job, jobmanager: JobManager) -> None:
         from .status import JobStatus
 
         try:
@@ -198,8 +226,6 @@ class JobRunner:
             raise
         finally:
             self._summarize(job, jobmanager)
-            if thread_limit is not None:
-                thread_limit.release()
 
     @staticmethod
     def _summarize(job: Job, jobmanager: JobManager) -> None:
