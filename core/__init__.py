@@ -70,10 +70,12 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from .basejob import Job, MultiJob, SingleJob
     from .commandjob import CommandJob
+    from .daskrunner import DaskJobRunner
     from .demo import build_demo
     from .errors import (
         FileError,
         JobError,
+        MissingOptionalPackageError,
         PlamsError,
         ResultsError,
         WorkdirError,
@@ -84,10 +86,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         add_to_class,
         add_to_instance,
         config,
+        config_context,
         default_config,
         delete_job,
         finish,
+        get_config,
         init,
+        jobs_in_directory,
         load,
         load_all,
         log,
@@ -101,5 +106,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .pickles.reader import DillInfo, read_dill
     from .pickles.writer import write_pickle_atomically
     from .results import Results
-    from .settings import Settings
+    from .settings import (
+        ConfigSettings,
+        JobManagerSettings,
+        JobSettings,
+        LogSettings,
+        RunScriptSettings,
+        SafeRunSettings,
+        Settings,
+    )
     from .status import JobStatus
