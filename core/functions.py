@@ -6,7 +6,9 @@ unit tests, ``tests/core/test_conformance_plams.py``):
 * ``config`` is a :class:`~plams_core.settings.ConfigSettings` with PLAMS's defaults, and
   :func:`_init` runs at import (``config.init`` is True): a script may run jobs without
   calling :func:`init`. The default JobManager is made on first use, so importing the engine
-  creates no folder; :func:`finish` runs at exit if the script did not call it.
+  creates no folder; :func:`finish` runs at exit if the script did not call it (only if the
+  default JobManager was used: a process that ran nothing there, such as the app, exits
+  without waiting for job threads of private managers).
 * Code reads the configuration through :func:`get_config`, never a reference taken at import,
   so a replaced ``functions.config`` (tests patch it) and :func:`config_context` reach every
   module.
@@ -376,5 +378,16 @@ def requires_optional_package(
     return decorator
 
 
+def _finish_at_exit() -> None:
+    """What runs at exit: :func:`_finish`, if this process used the default JobManager.
+
+    PLAMS joins every job thread at exit; we do that only for scripts of the global
+    environment, so a process that ran nothing there (the app, whose demo leaves a job
+    running in a thread of its own) exits at once.
+    """
+    if get_config()._check_initialized("default_jobmanager"):
+        _finish()
+
+
 _init()
-atexit.register(_finish)
+atexit.register(_finish_at_exit)

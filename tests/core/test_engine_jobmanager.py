@@ -179,3 +179,22 @@ def test_demo(tmp_path: Path) -> None:
     new = new_jm(tmp_path, "after")  # the demo released its folder lock
     new.close()
     JobManager(default_config().jobmanager, tmp_path, "plams_demo", use_existing_folder=True).close()
+
+
+def test_exit_does_not_wait_for_a_private_managers_job_threads(tmp_path: Path) -> None:
+    """finish() at exit is for the global environment: an app with its own manager exits at once."""
+    code = (
+        "import os, sys, time\nfrom plams_core import CommandJob, JobManager, JobRunner, default_config\n"
+        "d = default_config(); d.log.stdout = -1\n"
+        "jm = JobManager(d.jobmanager, sys.argv[1], 'private', log_settings=d.log)\n"
+        "CommandJob('touch ../../started; sleep 60; touch ../../ended', input='x', name='slow')"
+        ".run(jobrunner=JobRunner(parallel=True), jobmanager=jm)\n"
+        "while not os.path.exists(os.path.join(sys.argv[1], 'started')):\n    time.sleep(0.01)\n"
+    )
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], env=env, capture_output=True, text=True, timeout=45
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "started").exists() and not (tmp_path / "ended").exists()

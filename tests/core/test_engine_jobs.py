@@ -405,3 +405,34 @@ def test_unknown_hashing_mode_fails_the_job(jm: JobManager) -> None:
 def test_abstract_single_job_fails_clearly(jm: JobManager) -> None:
     job = run(SingleJob(name="abstract"), jm)
     assert job.status == "failed" and "get_input" in job.get_errormsg()
+
+
+def test_limits_hold_for_a_subclass_call_and_can_change(jm: JobManager) -> None:
+    """maxjobs applies to a subclass's own call() (taken once, so an old-style subclass that
+    also takes ``self.semaphore`` cannot deadlock), and limits can be set after construction."""
+    from contextlib import nullcontext
+
+    active, peak, lock = [0], [0], threading.Lock()
+
+    class Counting(JobRunner):
+        def call(self, runscript, workdir, out, err, runflags):  # type: ignore[no-untyped-def]
+            with self.semaphore if self.semaphore else nullcontext():  # older plams_core habit
+                with lock:
+                    active[0] += 1
+                    peak[0] = max(peak[0], active[0])
+                try:
+                    return JobRunner.call.__wrapped__(self, runscript, workdir, out, err, runflags)
+                finally:
+                    with lock:
+                        active[0] -= 1
+
+    runner = Counting(parallel=True)
+    runner.maxjobs = 1
+    with pytest.raises(ValueError):
+        runner.maxthreads = -1
+    jobs = [CommandJob("sleep 0.2", input=str(i), name="lim") for i in range(3)]
+    for job in jobs:
+        job.run(jobrunner=runner, jobmanager=jm)
+    join_job_threads()
+    assert [str(j.status) for j in jobs] == ["successful"] * 3
+    assert peak[0] == 1
