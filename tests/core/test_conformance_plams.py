@@ -7,8 +7,9 @@ run in a separate pytest process through ``tests/conformance/plams_shim.py``, wh
 
 ``tests/conformance/known_failures.txt`` lists the tests plams_core knowingly fails, each with
 its reason. This test fails when the outcome differs from that list in either direction: a
-test that newly fails, or a listed one that now passes (then delete its line). A skipped test
-does not count as passed.
+test that newly fails (twice: a failing test not on the list is run once more, since a few of
+PLAMS's tests time thread overlap with short sleeps), or a listed one that now passes (then
+delete its line). A skipped test does not count as passed.
 """
 
 from __future__ import annotations
@@ -50,13 +51,14 @@ def known_failures() -> dict[str, str]:
     return out
 
 
-def run_plams_unit_tests(workdir: Path) -> dict[str, object]:
-    """Copy the seven files and their helpers into *workdir*, run them through the shim, return the report."""
+def run_plams_unit_tests(workdir: Path, selection: list[str] | None = None) -> dict[str, object]:
+    """Copy the seven files and their helpers into *workdir*, run them (or the node ids in
+    *selection*) through the shim, return the report."""
     from peers import plams_unit_tests
 
     source = plams_unit_tests(VERSION)
     tests = workdir / "unit_tests"
-    tests.mkdir()
+    tests.mkdir(parents=True)
     for name in (*HELPERS, *FILES):
         shutil.copy2(source / name, tests / name)
     (tests / "pytest.ini").write_text("[pytest]\n")  # keep our pyproject's options out
@@ -65,7 +67,17 @@ def run_plams_unit_tests(workdir: Path) -> dict[str, object]:
     env["PYTHONPATH"] = str(CONFORMANCE)
     env["PLAMS_CONFORMANCE_REPORT"] = str(report)
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "plams_shim", "-p", "no:cacheprovider", "-q", *FILES],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "plams_shim",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            *(selection or FILES),
+        ],
         cwd=tests,
         env=env,
         capture_output=True,
@@ -87,6 +99,12 @@ def test_plams_engine_unit_tests_pass_except_the_known_failures(tmp_path: Path) 
     unknown = sorted(set(known) - set(outcomes))
     assert not unknown, f"known_failures.txt names tests that do not exist: {unknown}"
     not_passed = {nodeid for nodeid, outcome in outcomes.items() if outcome != "passed"}
+    if not_passed - set(known):
+        # Some of PLAMS's tests measure thread overlap with short sleeps; on a loaded machine one
+        # can miss. A test not listed as known must fail twice to count as failing.
+        again = run_plams_unit_tests(tmp_path / "again", sorted(not_passed - set(known)))
+        retried: dict[str, str] = again["outcomes"]  # type: ignore[assignment]
+        not_passed -= {nodeid for nodeid, outcome in retried.items() if outcome == "passed"}
     newly_failing = sorted(not_passed - set(known))
     now_passing = sorted(set(known) - not_passed)
     summary = f"{TOTAL - len(not_passed)}/{TOTAL} pass"
