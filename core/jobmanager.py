@@ -8,8 +8,9 @@ these decisions:
   no PLAMS unit test depends on it), ``.002``, ``.003`` if taken.
 * The working folder is made lazily, as in PLAMS 2025+: on the first access of ``workdir``
   (running a job, ``init()``), not when the manager is made, so loading or cleaning creates
-  nothing. It is locked (one writer per folder, :func:`lock_workdir`) when it is made; if the
-  name was taken meanwhile by another process, the next free counter is used.
+  nothing. It is locked (one writer per folder, :func:`lock_workdir`) when it is made, or at
+  once when the manager takes over an existing folder (``use_existing_folder``); if the name
+  was taken meanwhile by another process, the next free counter is used.
 * ``_register`` names the job and sets its path but creates no folder (PLAMS 2025+); the job
   creates it in ``_prepare``, and a folder that already exists is never reused (FileError).
 * Names follow PLAMS 2026: a ``.NNN`` suffix counts (``job.005`` registered first keeps its
@@ -197,6 +198,8 @@ class JobManager:
         self.input = opj(self._workdir, "input")
         self.job_logfile = opj(self._workdir, "job_logfile.csv")
         self._job_logger = job_logger
+        if self._made:  # an existing folder taken over: lock it now, before anything reads it as ours
+            self._lock_fd = lock_workdir(self._workdir)
 
     def _next_name(self) -> None:
         self.folder = f"{self._base}.{self._counter:03d}"

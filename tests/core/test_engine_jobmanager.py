@@ -63,9 +63,8 @@ def test_one_writer_per_folder(tmp_path: Path) -> None:
     jm = new_jm(tmp_path, "locked")
     try:
         assert not any(p.name.endswith(".lock") for p in Path(jm.workdir).iterdir())
-        second = JobManager(default_config().jobmanager, tmp_path, "locked", use_existing_folder=True)
         with pytest.raises(WorkdirLockedError, match="in use by another PLAMS job manager"):
-            _ = second.workdir  # the folder is locked when first used
+            JobManager(default_config().jobmanager, tmp_path, "locked", use_existing_folder=True)
         code = (
             "import sys\nfrom plams_core import init, WorkdirLockedError\n"
             "try:\n    init(path=sys.argv[1], folder='locked', use_existing_folder=True, quiet=True)\n"
