@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import MissingOptionalPackageError
-from .logfile import add_log_sink, emit, remove_log_sink
+from .logfile import add_log_sink, remove_log_sink
+from .logging import get_logger
 from .settings import ConfigSettings, Settings
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ config: ConfigSettings = ConfigSettings()
 _config: ContextVar[ConfigSettings] = ContextVar("_config")
 _dir_for_jobs: ContextVar[Path | None] = ContextVar("_dir_for_jobs", default=None)
 _init_lock = threading.RLock()
+_logger = get_logger("plams")  # what log() writes through when the default manager is not ours
+_log_lock = threading.Lock()
 
 
 def default_config() -> ConfigSettings:
@@ -109,16 +112,25 @@ def log(message: object, level: int = 0) -> None:
     """Log *message* at verbosity *level* (0 most important .. 7 debug), as PLAMS does.
 
     Goes to the default JobManager's ``logfile`` (``level <= config.log.file``) once that
-    manager exists, to stdout (``level <= config.log.stdout``) and to every global sink.
+    manager exists (and to its ``log_sink``), to stdout (``level <= config.log.stdout``) and to
+    every global sink. After :func:`finish` (``config.init`` false) only levels 0-3 go to
+    stdout, without time stamps, as in PLAMS.
     """
     cfg = get_config()
-    if cfg.init and cfg._check_initialized("default_jobmanager"):
-        jm = cfg.default_jobmanager
-        jm_log = getattr(jm, "log", None)
-        if callable(jm_log) and hasattr(jm, "log_settings"):
-            jm_log(message, level)
+    if cfg.init:
+        jm = cfg.default_jobmanager if cfg._check_initialized("default_jobmanager") else None
+        # A plams_core JobManager (by its class, not by name: tests patch jobmanager.JobManager)
+        if isinstance(getattr(type(jm), "log_settings", None), property):
+            jm.log(message, level)  # type: ignore[union-attr]  # its own logfile, sink and verbosities
             return
-    emit(str(message), level, None, cfg.log)
+        with _log_lock:
+            logfile = getattr(jm, "logfile", None) if jm is not None else None
+            _logger.configure(cfg.log.stdout, cfg.log.file, logfile, cfg.log.date, cfg.log.time)
+            _logger.log(message, level)
+    else:
+        with _log_lock:
+            _logger.configure(3)
+            _logger.log(message, level)
 
 
 # -- the environment -------------------------------------------------------------------------

@@ -92,6 +92,7 @@ _stdout_closed = False  # stdout is process-wide, so is knowing that it is gone
 # One lock per file path: jobs log from several threads, and two managers never share a file.
 _file_locks: dict[str, threading.Lock] = {}
 _file_locks_lock = threading.Lock()
+_unwritable: set[str] = set()  # logfiles already reported as unwritable
 
 
 def add_log_sink(sink: LogSink) -> None:
@@ -212,12 +213,25 @@ def _silence_stdout() -> None:
 
 
 def write_text_line(path: str, line: str) -> None:
-    """Append one line to the text logfile; a missing working folder is ignored like PLAMS does."""
+    """Append one line to the text logfile; a missing working folder is ignored like PLAMS does.
+
+    A logfile that cannot be written (no space, no permission) never stops a job: it is said
+    once on stderr and then skipped.
+    """
     try:
         with _file_lock(path), open(path, "a", encoding="utf-8") as f:
             f.write(line + "\n")
     except FileNotFoundError:
         pass
+    except OSError as exc:
+        with _file_locks_lock:
+            first = str(path) not in _unwritable
+            _unwritable.add(str(path))
+        if first:
+            try:
+                print(f"plams_core: cannot write logfile {path}: {exc.strerror or exc}", file=sys.stderr)
+            except (OSError, ValueError):
+                pass
 
 
 def job_csv_row(job: Job) -> dict[str, Any]:

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 SCRIPT = """\
 for i in range(3):
     job = CommandJob("echo hello", input=f"input {i}", name=f"job{i}")
@@ -94,3 +96,23 @@ def test_ctrl_c_records_one_line_saying_the_job_was_interrupted(tmp_path: Path) 
     log = (tmp_path / "wp" / "logfile").read_text()
     assert "JOB slow FAILED" in log or "Job slow was interrupted" in log
     assert "Traceback" not in log
+
+
+def test_an_unwritable_logfile_never_stops_a_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from plams_core import CommandJob, JobManager, JobRunner, default_config
+
+    monkeypatch.setenv("SCM_LOGFILE", str(tmp_path))  # a folder: every append fails
+    defaults = default_config()
+    defaults.log.stdout = -1
+    jm = JobManager(defaults.jobmanager, tmp_path, "wd", log_settings=defaults.log)
+    try:
+        jobs = [CommandJob("true", input=str(i), name="j") for i in range(2)]
+        for job in jobs:
+            job.run(jobrunner=JobRunner(), jobmanager=jm)
+    finally:
+        jm.close()
+    assert [str(j.status) for j in jobs] == ["successful", "successful"]
+    err = capsys.readouterr().err
+    assert err.count("cannot write logfile") == 1 and str(tmp_path) in err
