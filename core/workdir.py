@@ -45,14 +45,15 @@ Rules every action follows:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import WorkdirError
 from .index import IndexUpdate, JobDetail, JobRecord, WorkdirIndex, scan_workdir
+from .restart import Leftover, RestartPlan, RestartRun, RollbackPlan
 
-__all__ = ["Workdir", "CleanPlan", "RemovePlan", "RepicklePlan"]
+__all__ = ["Workdir", "CleanPlan", "RemovePlan", "RepicklePlan", "RestartPlan", "RestartRun", "RollbackPlan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,3 +139,64 @@ class Workdir:
     def refresh(self, paths: Sequence[str] | None = None) -> IndexUpdate:
         """Re-read what *paths* affect (all sources and live processes when None)."""
         return self.index.refresh() if paths is None else self.index.refresh_paths(paths)
+
+    # -- restart (logic in plams_core.restart; these stay thin)
+
+    def leftover(self) -> Leftover:
+        """What an unfinished restart left beside the folder (``FOLDER.res`` ...) and what it means."""
+        from .restart import leftover
+
+        return leftover(self.root)
+
+    def plan_restart(
+        self,
+        script: str | os.PathLike[str] | None = None,
+        *,
+        into: str | os.PathLike[str] | None = None,
+        variables: dict[str, str] | None = None,
+    ) -> RestartPlan:
+        """Per job, ``reuse`` or ``rerun`` and why; writes nothing (see :func:`plams_core.restart.plan_restart`)."""
+        from .restart import plan_restart
+
+        return plan_restart(self.root, script, into=into, variables=variables, hashing=self.hashing)
+
+    def start_restart(
+        self,
+        plan: RestartPlan,
+        *,
+        into: str | os.PathLike[str] | None = None,
+        dask: Any = None,
+        on_output: Callable[[str], None] | None = None,
+    ) -> RestartRun:
+        """Run *plan* in a subprocess of its own process group; returns the handle to watch and cancel it.
+
+        ``on_output(line)`` gets every output line from a reader thread (post it to the UI,
+        do not touch widgets there). The handle has ``poll()``, ``cancel()`` (SIGINT to the
+        process group: the run stops as after Ctrl-C, nothing finished is lost, the next
+        restart resumes), ``wait()`` and ``returncode`` (0 done, 1 the script raised, 2
+        refused, 130 cancelled); see :class:`plams_core.restart.RestartRun`. *into*, when
+        given, must be the plan's (plan with ``into=`` instead). Raises
+        :class:`~plams_core.errors.WorkdirLockedError` (another writer),
+        :class:`~plams_core.errors.WorkdirBusyError` (live processes, pids named) or
+        :class:`~plams_core.errors.RestartError`.
+        """
+        from .errors import RestartError
+        from .restart import start_restart
+
+        if into is not None and os.path.abspath(os.fspath(into)) != plan.into:
+            raise RestartError("start_restart(into=...) differs from the plan's; plan with into= instead")
+        if dask is not None:
+            raise RestartError("restarting through dask is not supported yet")
+        return start_restart(plan, on_output=on_output)
+
+    def plan_rollback(self) -> RollbackPlan:
+        """What ``rollback`` would restore and discard (raises RestartError when no restart left a stash)."""
+        from .restart import plan_rollback
+
+        return plan_rollback(self.root)
+
+    def rollback(self, plan: RollbackPlan) -> None:
+        """Put the folder back as it was before an unfinished restart (see :func:`plams_core.restart.rollback`)."""
+        from .restart import rollback
+
+        rollback(plan)
