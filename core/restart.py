@@ -264,13 +264,13 @@ def _check_blockers(folders: Sequence[str]) -> None:
     if not found:
         return
     parts = [
-        f"pid {pid} ({_command_line(pid)}) in {os.path.relpath(where, os.path.dirname(folders[0]))}"
+        f"pid {pid} ({_command_line(pid)[:80]}) in {os.path.relpath(where, os.path.dirname(folders[0]))}"
         for pid, where in sorted(found.items())
     ]
     pids = " ".join(str(p) for p in sorted(found))
     raise WorkdirBusyError(
-        f"processes of an earlier run still work in {os.path.basename(folders[0])}: {'; '.join(parts)}; "
-        f"wait for them to end or stop them (kill {pids}) before restarting"
+        f"processes still work in {os.path.basename(folders[0])} (left by an earlier run, or a running script): "
+        f"{'; '.join(parts)}; wait for them to end or stop them (kill {pids}) before restarting"
     )
 
 
@@ -317,8 +317,12 @@ class RestartFolders:
                 f"working folder {self.workdir} does not exist and no {self.workdir}.res is beside it"
             )
         folders = ([self.workdir] if lo.exists else []) + list(lo.stashes)
-        _check_blockers(folders)
-        self._fds = _lock_all(folders)
+        self._fds = _lock_all(folders)  # another writer first: it is named as the holder
+        try:
+            _check_blockers(folders)
+        except BaseException:
+            self.release()
+            raise
         for discard in lo.discards:
             shutil.rmtree(discard, ignore_errors=True)
         self.stashes = list(lo.stashes)
@@ -571,12 +575,16 @@ def _why_blocked(folders: Sequence[str]) -> str | None:
     from .errors import WorkdirLockedError
 
     try:
-        _check_blockers(folders)
-        os_fds = _lock_all(folders)
+        fds = _lock_all(folders)
     except WorkdirLockedError as exc:
         return str(exc)
-    for fd in os_fds:
-        os.close(fd)
+    try:
+        _check_blockers(folders)
+    except WorkdirLockedError as exc:
+        return str(exc)
+    finally:
+        for fd in fds:
+            os.close(fd)
     return None
 
 
@@ -779,7 +787,7 @@ def start_restart(plan: RestartPlan, *, on_output: Callable[[str], None] | None 
 def _blocked_error(message: str) -> PlamsError:
     from .errors import WorkdirLockedError
 
-    if message.startswith("processes of an earlier run"):
+    if message.startswith("processes "):
         return WorkdirBusyError(message)
     if "in use" in message or "lock" in message:
         return WorkdirLockedError(message)
