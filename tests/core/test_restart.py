@@ -190,10 +190,18 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
         assert len(proc.stderr.splitlines()) == 1
 
 
-def test_real_plams_script_is_not_run_by_plams_core_without_plams(crashed: Path) -> None:
+def test_real_plams_script_without_real_plams_says_so_and_changes_nothing(
+    crashed: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from plams_core import restart
 
+    from plams_tui.cli import main
+
     plams_script = write_script(crashed.parent, real_plams=True)
-    plan = restart.plan_restart(crashed, plams_script)
-    assert plan.engine == "plams"
-    assert restart.restart_argv(plan)[2] == "plams_core.plamsrun"
+    monkeypatch.setattr(restart, "real_plams_available", lambda: False)
+    before = snapshot(crashed)
+    assert main(["restart", str(crashed), "--script", str(plams_script), "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "written for real PLAMS" in err and "nothing changed" in err
+    assert snapshot(crashed) == before
+    assert counts(crashed.parent) == {"a": 1, "flaky": 1, "b": 1}
