@@ -186,6 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (ImportError, ValueError, OSError) as exc:
             print(f"plams_core: error: {exc}", file=sys.stderr)
             finish()
+            if restart is not None:
+                print(f"plams_core: {restart.end(False)}", file=sys.stderr)
             return EXIT_USAGE
     with open(jm.input, "w", encoding="utf-8") as f:
         f.write(text)
