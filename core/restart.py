@@ -746,8 +746,12 @@ class RestartRun:
         return code
 
 
-def restart_argv(plan: RestartPlan) -> list[str]:
-    """The command line that runs *plan* (``python -m plams_core ...`` or ``plams_core.plamsrun``)."""
+def restart_argv(plan: RestartPlan, dask: str | None = None) -> list[str]:
+    """The command line that runs *plan* (``python -m plams_core ...`` or ``plams_core.plamsrun``).
+
+    *dask*: a scheduler address or ``local[:N]``, for ``python -m plams_core --dask`` (plams_core
+    scripts only).
+    """
     module = "plams_core" if plan.engine == "plams_core" else "plams_core.plamsrun"
     argv = [sys.executable, "-m", module]
     parent, name = os.path.split(plan.workdir)
@@ -760,11 +764,17 @@ def restart_argv(plan: RestartPlan) -> list[str]:
         argv.append("-r")
     for key, value in plan.variables:
         argv += ["-v", f"{key}={value}"]
+    if dask is not None:
+        if plan.engine != "plams_core":
+            raise RestartError("--dask runs plams_core scripts only; this one is written for real PLAMS")
+        argv += ["--dask", dask]
     argv.append(plan.script)
     return argv
 
 
-def start_restart(plan: RestartPlan, *, on_output: Callable[[str], None] | None = None) -> RestartRun:
+def start_restart(
+    plan: RestartPlan, *, on_output: Callable[[str], None] | None = None, dask: str | None = None
+) -> RestartRun:
     """Start the restart *plan* describes, in a subprocess; returns its :class:`RestartRun`.
 
     Raises :class:`~plams_core.errors.RestartError` (or its ``WorkdirBusyError`` /
@@ -781,7 +791,8 @@ def start_restart(plan: RestartPlan, *, on_output: Callable[[str], None] | None 
     )
     if fresh.blocked is not None:
         raise _blocked_error(fresh.blocked)
-    return RestartRun(plan, restart_argv(plan), on_output)
+    argv = restart_argv(plan, dask)
+    return RestartRun(plan, argv, on_output)
 
 
 def _blocked_error(message: str) -> PlamsError:

@@ -165,7 +165,7 @@ class Workdir:
         plan: RestartPlan,
         *,
         into: str | os.PathLike[str] | None = None,
-        dask: Any = None,
+        dask: str | None = None,
         on_output: Callable[[str], None] | None = None,
     ) -> RestartRun:
         """Run *plan* in a subprocess of its own process group; returns the handle to watch and cancel it.
@@ -175,7 +175,8 @@ class Workdir:
         process group: the run stops as after Ctrl-C, nothing finished is lost, the next
         restart resumes), ``wait()`` and ``returncode`` (0 done, 1 the script raised, 2
         refused, 130 cancelled); see :class:`plams_core.restart.RestartRun`. *into*, when
-        given, must be the plan's (plan with ``into=`` instead). Raises
+        given, must be the plan's (plan with ``into=`` instead). *dask* runs the runscripts on a
+        Dask cluster (``python -m plams_core --dask``: an address or ``local[:N]``). Raises
         :class:`~plams_core.errors.WorkdirLockedError` (another writer),
         :class:`~plams_core.errors.WorkdirBusyError` (live processes, pids named) or
         :class:`~plams_core.errors.RestartError`.
@@ -185,9 +186,7 @@ class Workdir:
 
         if into is not None and os.path.abspath(os.fspath(into)) != plan.into:
             raise RestartError("start_restart(into=...) differs from the plan's; plan with into= instead")
-        if dask is not None:
-            raise RestartError("restarting through dask is not supported yet")
-        return start_restart(plan, on_output=on_output)
+        return start_restart(plan, on_output=on_output, dask=dask)
 
     def plan_rollback(self) -> RollbackPlan:
         """What ``rollback`` would restore and discard (raises RestartError when no restart left a stash)."""

@@ -44,6 +44,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         metavar="var=value",
         help="a string variable for the script, as the PLAMS launcher's -v (repeatable)",
     )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run the runscripts on a Dask cluster (a scheduler address or local[:N]; plams_core scripts)",
+    )
     p.add_argument("--json", action="store_true", help="with --dry-run: print the plan as a JSON array")
     p.add_argument(
         "--rollback",
@@ -133,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     def echo(line: str) -> None:
         print(line, flush=True)
 
-    handle = start_restart(plan, on_output=echo)
+    handle = start_restart(plan, on_output=echo, dask=args.dask)
     try:
         return handle.wait()
     except (
