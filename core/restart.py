@@ -72,6 +72,7 @@ __all__ = [
     "plan_restart",
     "plan_rollback",
     "rollback",
+    "stash_owner",
     "start_restart",
     "stop_point",
 ]
@@ -186,6 +187,15 @@ def leftover(workdir: str | os.PathLike[str]) -> Leftover:
         tuple(p for _, p in sorted(stashes)),
         tuple(sorted(discards)),
     )
+
+
+def stash_owner(path: str | os.PathLike[str]) -> str | None:
+    """The working folder whose restart stash *path* is (``/x/wd`` for ``/x/wd.res2``), else None."""
+    full = os.path.abspath(os.fspath(path)).rstrip("/")
+    m = _STASH_RE.search(full)
+    if m is None or m.group(2) or m.start() == len(os.path.dirname(full)) + 1:
+        return None
+    return full[: m.start()]
 
 
 def _next_stash(lo: Leftover) -> str:
