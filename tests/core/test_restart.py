@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -205,3 +206,24 @@ def test_real_plams_script_without_real_plams_says_so_and_changes_nothing(
     assert len(err.splitlines()) == 1 and "written for real PLAMS" in err and "nothing changed" in err
     assert snapshot(crashed) == before
     assert counts(crashed.parent) == {"a": 1, "flaky": 1, "b": 1}
+
+
+def test_ls_and_show_explain_a_leftover_res(crashed: Path) -> None:
+    tmp = crashed.parent
+    broken = tmp / "broken.py"
+    broken.write_text("raise RuntimeError('at once')\n")
+    assert plams_tui("restart", str(crashed), "--script", str(broken), "--yes").returncode == 1
+    for args in (["ls", str(crashed)], ["ls", str(crashed), "--json"]):
+        proc = plams_tui(*args)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr.startswith("plams-tui: note: unfinished restart: wd.res beside it"), proc.stderr
+    for args in (["ls", str(tmp / "wd.res")], ["show", str(tmp / "wd.res"), "a"]):
+        stash = plams_tui(*args)
+        assert stash.returncode == 0, stash.stderr
+        assert stash.stderr.startswith("plams-tui: note: this folder is kept by a restart of wd; unfinished")
+    # As after a kill right after the move: the folder itself is gone, its .res is all there is.
+    shutil.rmtree(crashed)
+    proc = plams_tui("ls", str(crashed))
+    assert proc.returncode == 2 and "no such folder; unfinished restart: wd.res beside it" in proc.stderr
+    plan = plan_of(crashed)
+    assert plan["a"]["action"] == "reuse" and plan["a"]["source"] == "wd.res"
