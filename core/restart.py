@@ -793,14 +793,16 @@ def start_restart(
     """
     if plan.blocked is not None:
         raise _blocked_error(plan.blocked)
-    fresh = plan_restart(
-        plan.sources[0] if plan.into is not None else plan.workdir,
-        plan.script,
-        into=plan.into,
-        variables=dict(plan.variables),
-    )
-    if fresh.blocked is not None:
-        raise _blocked_error(fresh.blocked)
+    # Check again now (the plan may be old), without scanning the jobs again.
+    lo = leftover(plan.workdir)
+    written = [*lo.stashes, *([plan.workdir] if lo.exists else [])]
+    blocked = _why_blocked(written) if written else None
+    if blocked is None and plan.into is not None and blockers([plan.sources[0]]):
+        blocked = f"processes still work in {os.path.basename(plan.sources[0])}: pids " + " ".join(
+            str(p) for p in sorted(blockers([plan.sources[0]]))
+        )
+    if blocked is not None:
+        raise _blocked_error(blocked)
     argv = restart_argv(plan, dask)
     return RestartRun(plan, argv, on_output)
 
