@@ -197,3 +197,32 @@ def test_two_killed_restarts_then_resume_or_roll_back(
     assert "STATUSES copied copied successful" in second.stdout
     assert counts(tmp_path) == {"a": 1, "flaky": 2, "b": 4}
     assert sorted(p for p in os.listdir(tmp_path) if p.startswith("wd")) == ["wd"]
+
+
+def test_into_killed_while_a_job_runs_then_into_again_resumes(
+    crashed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fixtures.restarts import snapshot
+    from plams_core.restart import plan_restart, start_restart
+
+    fifo = tmp_path / "hold.fifo"
+    os.mkfifo(fifo)
+    old = snapshot(crashed)
+    new = tmp_path / "new"
+    monkeypatch.setenv("HOLD", str(fifo))
+    run = start_restart(plan_restart(crashed, into=new))
+    monkeypatch.delenv("HOLD")
+    assert reach(fifo)
+    kill_group(run.pid)
+    run.wait()
+    release(fifo)
+    assert new.is_dir() and (new / "flaky" / "flaky.dill").is_file()
+
+    plan = plams_tui("restart", str(crashed), "--into", str(new), "--dry-run")
+    assert "Loads jobs from: wd, new" in plan.stdout
+    second = plams_tui("restart", str(crashed), "--into", str(new), "--yes")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "STATUSES copied copied successful" in second.stdout
+    assert counts(tmp_path) == {"a": 1, "flaky": 2, "b": 3}
+    assert sorted(p for p in os.listdir(tmp_path) if p.startswith(("wd", "new"))) == ["new", "wd"]
+    assert snapshot(crashed) == old  # --into never changes the folder it restarts from
