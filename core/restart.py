@@ -506,8 +506,10 @@ def _rerun_reason(rec: JobRecord) -> str:
         return f"unsafe .dill, never unpickled: {rec.dill_reason}"
     if rec.dill == "corrupt":
         return f"corrupt .dill: {rec.dill_reason}"
-    if rec.dill == "removed":  # the actions' `rm` (remove_job on disk)
-        return "removed with rm: its .dill is set aside"
+    if rec.dill == "removed":  # `plams-tui rm` (remove_job on disk): $JN.dill renamed $JN.removed.dill
+        return "removed with rm: its .dill is set aside ($JN.removed.dill)"
+    if rec.dill not in ("missing", "ok"):  # any other verdict of the reader (unreadable, ...)
+        return f"{rec.dill} .dill: {rec.dill_reason}"
     if rec.interrupted:
         return f"interrupted (last recorded {rec.status}, no process left)"
     if rec.status in ("crashed", "failed"):
