@@ -227,3 +227,48 @@ def test_ls_and_show_explain_a_leftover_res(crashed: Path) -> None:
     assert proc.returncode == 2 and "no such folder; unfinished restart: wd.res beside it" in proc.stderr
     plan = plan_of(crashed)
     assert plan["a"]["action"] == "reuse" and plan["a"]["source"] == "wd.res"
+
+
+def test_leftover_knows_plams_stash_names(tmp_path: Path) -> None:
+    from plams_core.restart import leftover, stash_owner
+
+    for name in (
+        "wd",
+        "wd.res",
+        "wd.res2",
+        "wd.res10",
+        "wd.res3.discard",
+        "wd.results",
+        "wd.res.bak",
+        "wdx.res",
+    ):
+        (tmp_path / name).mkdir()
+    (tmp_path / "wd.res4").write_text("a file, not a stash")
+    lo = leftover(tmp_path / "wd")
+    assert [Path(s).name for s in lo.stashes] == ["wd.res", "wd.res2", "wd.res10"]
+    assert [Path(s).name for s in lo.discards] == ["wd.res3.discard"]
+    assert lo.previous == str(tmp_path / "wd.res") and lo.exists
+    assert not leftover(tmp_path / "wd.results") and not leftover(tmp_path / "other")
+    assert stash_owner(tmp_path / "wd.res10") == str(tmp_path / "wd")
+    assert stash_owner(tmp_path / "wd") is None and stash_owner(tmp_path / "wd.res3.discard") is None
+
+
+def test_plan_of_every_kind_of_job(tmp_path: Path) -> None:
+    from plams_core.demo import build_demo
+    from plams_core.workdir import Workdir
+
+    folder = build_demo(tmp_path, "demo")
+    script = tmp_path / "s.py"
+    script.write_text("pass\n")
+    plan = Workdir(folder).plan_restart(script)
+    actions = {j.path: (j.action, j.reason) for j in plan.jobs}
+    for path in ("optimize", "repeat", "nested", "nested/inner/leaf", "scan/good"):
+        assert actions[path][0] == "reuse", (
+            path
+        )  # ok .dill, or a copied job's, or a MultiJob with its children
+    assert actions["crash"] == ("rerun", "crashed")
+    assert actions["scan/bad"] == ("rerun", "crashed")
+    assert actions["scan"][0] == "rerun"  # a MultiJob with a crashed child has no .dill
+    assert actions["nopickle"][0] == "rerun" and "no .dill" in actions["nopickle"][1]
+    assert plan.blocked is None and plan.engine == "plams_core" and plan.sources == (str(folder),)
+    assert json.loads(json.dumps(plan.to_dict()))["rerun"] == len(plan.rerun)
