@@ -24,9 +24,13 @@ The contract the CLI and the app code against (the actions and restart issues fi
   ``undo_remove(plan)``.
 * ``plan_clean(jobs=None, keep=None) -> CleanPlan``; ``clean(plan) -> CleanPlan`` (what was
   deleted).
-* ``plan_restart(script=None) -> RestartPlan``; ``start_restart(plan, *, into=None,
-  dask=None, on_output=None) -> RestartRun`` (``.poll()``, ``.cancel()`` sends SIGINT,
-  ``.wait()``, ``.returncode``).
+* ``plan_restart(script=None, *, into=None, variables=None) -> RestartPlan`` (``.jobs``: per
+  job ``reuse``/``rerun`` and the reason; ``.blocked``: why it cannot start now);
+  ``start_restart(plan, *, into=None, dask=None, on_output=None) -> RestartRun``
+  (``on_output(line)`` from a reader thread; ``.poll()``, ``.cancel()`` sends SIGINT to the
+  run's process group, ``.wait()``, ``.returncode``); ``leftover()`` (what an unfinished
+  restart left beside the folder, ``.message`` one line); ``plan_rollback()`` /
+  ``rollback(plan)``. The logic is in :mod:`plams_core.restart`.
 
 Every plan has ``to_dict()`` (the JSON the CLI prints) and names what it touches.
 
