@@ -15,6 +15,8 @@ script" and "Restarting crashed scripts" sections describe it:
   they are dropped newest first under a ``.discard`` name, processes of an earlier run still
   working in the folder refuse the restart with their pids, and every folder stays locked;
 * ``-l`` and ``-r`` load only ``.dill`` files the static reader calls ``ok`` (the others rerun);
+* for tests only, ``PLAMS_CORE_STOP_AT`` / ``PLAMS_CORE_STOP_FIFO`` stop a restart at a named
+  point (:func:`plams_core.restart.stop_point`) so a test can ``kill -9`` it exactly there;
 * an exception in the script is logged with its traceback (logfile and stderr), finish()
   still cleans, and the exit status is 1. Usage errors print one line and exit 2 before
   anything is written.
