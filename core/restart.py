@@ -132,14 +132,15 @@ class Leftover:
         if self.stashes:
             stashes = ", ".join(os.path.basename(s) for s in self.stashes)
             where = (
-                f"{name} is the half-done restart"
+                f"{name} holds what the restart did since"
                 if self.exists
-                else f"{name} itself is missing (the restart was stopped right after moving it)"
+                else f"{name} itself is missing: the restart was stopped right after moving it"
             )
             return (
                 f"unfinished restart: {stashes} beside it ({os.path.basename(self.stashes[0])} is the folder "
-                f"before the restart; {where}); `plams-tui restart {name}` resumes and reruns nothing "
-                f"that finished, `plams-tui restart {name} --rollback` restores it as it was"
+                f"before the restart, {where}; PLAMS's own launcher also leaves it after a finished restart); "
+                f"`plams-tui restart {name}` resumes and reruns nothing that finished, "
+                f"`plams-tui restart {name} --rollback` restores the folder as it was"
             )
         if self.discards:
             discards = ", ".join(os.path.basename(s) for s in self.discards)
