@@ -89,13 +89,19 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--tmp", default=None, help="where to build the folders (default: a temp dir)")
     ap.add_argument("--label", default=None)
+    ap.add_argument(
+        "--engines", default="plams_core,plams", help="which scripts: plams_core, plams (real PLAMS)"
+    )
     args = ap.parse_args()
     py = sys.executable
     tui = [py, "-m", "plams_tui.cli"]
     base = Path(tempfile.mkdtemp(prefix="bench-restart-", dir=args.tmp))
     results: dict[str, object] = {"n": args.n, "reps": args.reps, "python": sys.version.split()[0]}
     try:
+        wanted = args.engines.split(",")
         for engine, text in (("plams_core", CORE_SCRIPT), ("plams", PLAMS_SCRIPT)):
+            if engine not in wanted:
+                continue
             d = base / engine
             d.mkdir()
             script = d / "script.py"

@@ -130,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
         start_restart(plan)  # raises the right error, with the holder or pids named
     if not args.yes:
         _print_plan(plan)
+    else:
+        print(f"Restart {plan.workdir}: reuse {len(plan.reuse)}, rerun {len(plan.rerun)}", flush=True)
     confirm(
         f"Restart {os.path.basename(plan.workdir)}: reuse {len(plan.reuse)}, rerun {len(plan.rerun)}?",
         yes=args.yes,
