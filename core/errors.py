@@ -17,6 +17,9 @@ __all__ = [
     "WorkdirLockedError",
     "WorkdirBusyError",
     "RestartError",
+    "OptionError",
+    "UnsafePickleError",
+    "CorruptPickleError",
 ]
 
 
@@ -50,3 +53,15 @@ class WorkdirBusyError(WorkdirLockedError):
 
 class RestartError(PlamsError):
     """A restart cannot be planned or started: no script, a bad target folder, real PLAMS missing."""
+
+
+class OptionError(PlamsError, ValueError):
+    """An option has a value that is not one of the allowed ones (the message lists them)."""
+
+
+class UnsafePickleError(PlamsError):
+    """Loading a ``.dill`` would run code from it (the static reader's ``unsafe`` verdict)."""
+
+
+class CorruptPickleError(PlamsError):
+    """A ``.dill`` is not a job pickle, or cannot be loaded (the static reader's ``corrupt`` verdict)."""

@@ -23,12 +23,11 @@ import threading
 from os.path import join as opj
 from typing import TYPE_CHECKING, Any
 
-import dill
-
 from .basejob import Job, MultiJob, check_job_name
-from .errors import FileError, PlamsError, WorkdirLockedError
+from .errors import CorruptPickleError, FileError, PlamsError, WorkdirLockedError
 from .functions import config
 from .logfile import emit, job_csv_row, write_csv_row
+from .pickles.loader import LoadedPickle, load_dill
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -81,15 +80,7 @@ class JobManager:
         use_existing_folder: bool = False,
         log_settings: Settings | None = None,
     ) -> None:
-        self.settings = settings
-        self.jobs: list[Job] = []
-        self.names: dict[str, int] = {}
-        self.hashes: dict[str, Job] = {}
-        self._name_counts: dict[int, tuple[str, int]] = {}  # id(job) -> (full name, counter)
-        self._register_lock = threading.RLock()
-        self._log_settings = log_settings
-        self._lock_fd: int | None = None
-
+        self._init_state(settings, log_settings)
         if path is None:
             self.path = os.getcwd()
         elif os.path.isdir(path):
@@ -117,6 +108,43 @@ class JobManager:
         self.input = opj(self.workdir, "input")
         self.job_logfile = opj(self.workdir, "job_logfile.csv")
 
+    def _init_state(self, settings: Settings, log_settings: Settings | None) -> None:
+        self.settings = settings
+        self.jobs: list[Job] = []
+        self.names: dict[str, int] = {}
+        self.hashes: dict[str, Job] = {}
+        self._name_counts: dict[int, tuple[str, int]] = {}  # id(job) -> (full name, counter)
+        self._register_lock = threading.RLock()
+        self._log_settings = log_settings
+        self._lock_fd: int | None = None
+
+    @classmethod
+    def embedded(
+        cls,
+        workdir: str | os.PathLike[str],
+        settings: Settings | None = None,
+        *,
+        log_settings: Settings | None = None,
+    ) -> JobManager:
+        """A manager over the existing working folder *workdir*, to load its jobs into (the action layer).
+
+        It neither locks the folder nor writes into it: no ``logfile``, no ``job_logfile.csv``
+        (log lines go to the log sinks only, unless *log_settings* asks for stdout). Loaded
+        jobs get their hashes registered as with any manager; it is not meant to run jobs.
+        """
+        raw = os.fspath(workdir)
+        if not os.path.isdir(raw):
+            raise FileError(f"working folder {raw} is not a folder")
+        jm = cls.__new__(cls)
+        quiet = Settings({"file": -1, "stdout": -1, "csv": -1, "date": True, "time": True})
+        jm._init_state(settings if settings is not None else config.jobmanager.copy(), log_settings or quiet)
+        jm.workdir = os.path.realpath(raw)
+        jm.path, jm.folder = os.path.split(jm.workdir)
+        jm.logfile = None  # type: ignore[assignment]
+        jm.input = opj(jm.workdir, "input")
+        jm.job_logfile = None  # type: ignore[assignment]
+        return jm
+
     @property
     def foldername(self) -> str:
         """The working folder name (PLAMS 2018+'s attribute name)."""
@@ -135,7 +163,7 @@ class JobManager:
 
     def _log_job_row(self, job: Job) -> None:
         """Append *job*'s summary to ``job_logfile.csv`` (PLAMS 2026 logs it at level 3)."""
-        if 3 <= self.log_settings.get("csv", 7):
+        if self.job_logfile is not None and 3 <= self.log_settings.get("csv", 7):
             write_csv_row(self.job_logfile, job_csv_row(job))
 
     # -- registration --------------------------------------------------------------------------
@@ -239,33 +267,46 @@ class JobManager:
 
     # -- loading -------------------------------------------------------------------------------
 
-    def load_job(self, filename: str | os.PathLike[str]) -> Job | None:
+    def load_job(self, filename: str | os.PathLike[str], *, allow_unsafe: bool = False) -> Job | None:
         """Load a job from a ``.dill`` file and attach it to this manager.
 
         Restores what pickling dropped: ``jobmanager``, ``path`` (the folder of *filename*),
         ``default_settings`` (``[config.job]``) and, recursively, the children's ``parent`` and
         ``path``; ``_dont_pickle`` attributes become None. Results are refreshed and hashes
         registered, so rerun prevention sees the job. The job is not registered (no folder, no
-        renaming, no cleaning). A file that cannot be unpickled is logged and None returned.
+        renaming, no cleaning). A file that the static reader finds unsafe (unless
+        *allow_unsafe*) or corrupt, or that cannot be unpickled, is logged and None returned
+        (see :meth:`load_pickle`).
         """
         filename = os.fspath(filename)
         if not os.path.isfile(filename):
             raise FileError(f"File {filename} not present")
-        filename = os.path.abspath(filename)
         try:
-            with open(filename, "rb") as f:
-                job = dill.load(f)
-            if not isinstance(job, Job):
-                raise TypeError(f"it holds a {type(job).__name__}, not a job")
-        except Exception as exc:
-            self.log(f"Unpickling of {filename} failed: {type(exc).__name__}: {exc}", 1)
+            return self.load_pickle(filename, allow_unsafe=allow_unsafe, import_user_modules=True).job
+        except PlamsError as exc:
+            self.log(f"Unpickling of {os.path.abspath(filename)} failed: {exc}", 1)
             return None
+
+    def load_pickle(
+        self,
+        filename: str | os.PathLike[str],
+        *,
+        allow_unsafe: bool = False,
+        import_user_modules: bool = False,
+    ) -> LoadedPickle:
+        """:meth:`load_job` that raises instead of logging, and returns what the load made (for repickling).
+
+        The static reader judges the bytes first (:func:`plams_core.pickles.loader.load_dill`):
+        UnsafePickleError, CorruptPickleError, FileError. *import_user_modules* imports the
+        modules the pickle names (as PLAMS does); without it their classes become stand-ins.
+        """
+        filename = os.path.abspath(os.fspath(filename))
+        loaded = load_dill(filename, allow_unsafe=allow_unsafe, import_user_modules=import_user_modules)
         try:
-            self._setstate(job, os.path.dirname(filename), None)
+            self._setstate(loaded.job, os.path.dirname(filename), None)
         except Exception as exc:
-            self.log(f"Unpickling of {filename} failed: {type(exc).__name__}: {exc}", 1)
-            return None
-        return job
+            raise CorruptPickleError(f"{filename}: {type(exc).__name__}: {exc}"[:300]) from None
+        return loaded
 
     def _setstate(self, job: Job, path: str, parent: MultiJob | None) -> None:
         import threading as _threading

@@ -51,13 +51,26 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import WorkdirError
-from .index import IndexUpdate, JobDetail, JobRecord, WorkdirIndex, scan_workdir
+from .errors import FileError, PlamsError, WorkdirError
+from .index import IndexUpdate, JobDetail, JobRecord, ScanBatch, WorkdirIndex, scan_workdir, scan_workdir_iter
 from .restart import Leftover, RestartPlan, RestartRun, RollbackPlan
 
-__all__ = ["Workdir", "CleanPlan", "RemovePlan", "RepicklePlan", "RestartPlan", "RestartRun", "RollbackPlan"]
+if TYPE_CHECKING:
+    from .jobmanager import JobManager
+    from .pickles.loader import LoadedPickle
+
+__all__ = [
+    "Workdir",
+    "CleanPlan",
+    "LoadedJob",
+    "RemovePlan",
+    "RepicklePlan",
+    "RestartPlan",
+    "RestartRun",
+    "RollbackPlan",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +112,66 @@ class RepicklePlan:
         }
 
 
+def _plain(value: Any) -> Any:
+    """*value* as JSON data: mappings (Settings) as objects, sequences as lists, anything else as its repr."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class LoadedJob:
+    """A job unpickled by :meth:`Workdir.load` into the working folder's embedded JobManager.
+
+    ``job`` is the live object (plams_core classes; stand-ins for classes whose code is not
+    here), ``path`` the job folder relative to the working folder, ``dill`` the file's
+    absolute path, ``loaded`` what the load made (the repickler needs it).
+    """
+
+    job: Any
+    path: str
+    dill: str
+    loaded: LoadedPickle
+
+    @property
+    def python(self) -> str:
+        """The Python that does the same in a PLAMS script."""
+        return f"job = load({self.dill!r})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """name, path, status, class, module, stand_in, hash, settings (nested), files, children, python."""
+        from .pickles.loader import class_origin, is_stand_in
+
+        job = self.job
+        module, qualname = class_origin(job)
+        try:
+            digest = job.hash()
+        except Exception:  # a by-value class whose get_input needs what is not here
+            digest = None
+        children = getattr(job, "children", None) or []
+        if isinstance(children, dict):
+            children = list(children.values())
+        return {
+            "name": job.name,
+            "path": self.path,
+            "status": str(job.status),
+            "class": qualname.rsplit(".", 1)[-1],
+            "module": module,
+            "stand_in": is_stand_in(job),
+            "hash": digest,
+            "settings": _plain(job.settings),
+            "files": sorted(job.results.files),
+            "children": [c.name for c in children],
+            "stand_ins": self.loaded.origin.stand_ins,
+            "dill": self.dill,
+            "python": self.python,
+        }
+
+
 class Workdir:
     """One PLAMS working folder. Reading never writes into it and never runs code from it.
 
@@ -127,10 +200,19 @@ class Workdir:
             self._index = scan_workdir(self.root, hashing=self.hashing, cache=self.cache)
         return self._index
 
-    def scan(self) -> Iterator[Sequence[JobRecord]]:
-        """Scan the folder, yielding records in batches as they are read (see :mod:`plams_core.index`)."""
-        index = self.index
-        yield list(index)
+    def scan(self) -> Iterator[ScanBatch]:
+        """Scan the folder again, yielding records in batches as they are read.
+
+        The contract is :func:`plams_core.index.scan_workdir_iter`'s: insert or replace each
+        batch's ``records`` by path, drop its ``removed``; ``progress`` is ``(done, total)``.
+        When the iteration ends, :attr:`index` is the new index (until then the previous one,
+        if any, stays in use).
+        """
+        batch = None
+        for batch in scan_workdir_iter(self.root, hashing=self.hashing, cache=self.cache):
+            yield batch
+        if batch is not None:
+            self._index = batch.index
 
     def records(self) -> list[JobRecord]:
         """Every job, in folder-tree order."""
@@ -143,6 +225,96 @@ class Workdir:
     def refresh(self, paths: Sequence[str] | None = None) -> IndexUpdate:
         """Re-read what *paths* affect (all sources and live processes when None)."""
         return self.index.refresh() if paths is None else self.index.refresh_paths(paths)
+
+    # -- load and repickle (the loader's block: keep these together)
+
+    @property
+    def jobmanager(self) -> JobManager:
+        """The embedded JobManager jobs are loaded into (it never locks or writes the folder)."""
+        manager = self.__dict__.get("_jobmanager")
+        if manager is None:
+            from .jobmanager import JobManager
+
+            manager = self.__dict__["_jobmanager"] = JobManager.embedded(self.root)
+        return manager
+
+    def _job_dill(self, job: str) -> tuple[str, str]:
+        """``(job path relative to the folder, absolute path of its .dill)``; WorkdirError if no such job folder."""
+        rel = job.replace(os.sep, "/").strip("/")
+        parts = [p for p in rel.split("/") if p not in ("", ".")]
+        if not parts or ".." in parts:
+            raise WorkdirError(f"{job!r}: not a job path inside {self.root}")
+        folder = os.path.join(self.root, *parts)
+        if not os.path.isdir(folder):
+            raise WorkdirError(f"{'/'.join(parts)}: no such job in {self.root}")
+        return "/".join(parts), os.path.join(folder, parts[-1] + ".dill")
+
+    def load(self, job: str, *, allow_unsafe: bool = False) -> LoadedJob:
+        """Unpickle *job*'s ``$JN.dill`` into the embedded JobManager (hash registered, job not registered).
+
+        The static reader judges the file first: ``unsafe`` raises UnsafePickleError unless
+        *allow_unsafe*, ``corrupt`` CorruptPickleError, a missing file FileError. Classes of
+        ``scm.plams`` map to plams_core's; classes whose modules are not imported here
+        (PLAMS's Molecule, AMSJob, the user's own modules) load as stand-ins
+        (:mod:`plams_core.pickles.loader`). Nothing is written.
+        """
+        rel, dill = self._job_dill(job)
+        if not os.path.isfile(dill):
+            raise FileError(
+                f"{rel}: no {os.path.basename(dill)} (PLAMS pickles a job when it ends, unless pickle is off)"
+            )
+        loaded = self.jobmanager.load_pickle(dill, allow_unsafe=allow_unsafe)
+        return LoadedJob(loaded.job, rel, dill, loaded)
+
+    def plan_repickle(self, jobs: Sequence[str]) -> RepicklePlan:
+        """What :meth:`repickle` would write: each job's ``.dill`` and its backup; jobs that cannot be, and why.
+
+        Writes nothing; unpickles nothing (the static reader's verdict decides).
+        """
+        from .pickles.reader import read_dill
+        from .pickles.writer import backup_path
+
+        todo: list[str] = []
+        backups: list[tuple[str, str]] = []
+        refused: list[tuple[str, str]] = []
+        for job in jobs:
+            rel, dill = self._job_dill(job)
+            info = read_dill(dill, timeline=False)
+            if info.verdict != "ok":
+                why = "no .dill" if info.verdict == "missing" else f"{info.verdict}: {info.reason}"
+                refused.append((rel, why))
+                continue
+            if rel in todo:
+                continue
+            todo.append(rel)
+            backups.append((os.path.relpath(dill, self.root), os.path.relpath(backup_path(dill), self.root)))
+        return RepicklePlan(tuple(todo), tuple(backups), tuple(refused))
+
+    def repickle(self, plan: RepicklePlan) -> RepicklePlan:
+        """Load and write again every job of *plan* (refused jobs are left alone); return what was written.
+
+        Takes the working folder's lock. Each file is written atomically after the new bytes
+        read ``ok`` and as the same job (:func:`plams_core.pickles.loader.write_repickled`);
+        the old bytes are kept as ``$JN.prev.dill``. A failure raises naming the job; its file
+        is untouched (jobs before it in the plan stay repickled, the message names them).
+        """
+        from .jobmanager import lock_workdir
+        from .pickles.loader import write_repickled
+
+        done: list[int] = []
+        fd = lock_workdir(self.root)
+        try:
+            for i, job in enumerate(plan.jobs):
+                try:
+                    loaded = self.load(job)
+                    write_repickled(loaded.loaded)
+                except PlamsError as exc:
+                    before = f" (already repickled: {', '.join(plan.jobs[j] for j in done)})" if done else ""
+                    raise type(exc)(f"{job}: {exc}{before}") from None
+                done.append(i)
+        finally:
+            os.close(fd)
+        return RepicklePlan(plan.jobs, plan.backups)
 
     # -- restart (logic in plams_core.restart; these stay thin)
 

@@ -19,22 +19,6 @@ from typing import Any
 __all__ = ["main", "build_parser"]
 
 PROG = "plams-tui"
-_HASHING = ("input", "runscript", "input+runscript", "none")
-_STATUSES = (
-    "created",
-    "started",
-    "registered",
-    "running",
-    "finished",
-    "crashed",
-    "failed",
-    "successful",
-    "copied",
-    "preview",
-    "deleted",
-    "unknown",
-    "interrupted",
-)
 
 
 class UsageError(Exception):
@@ -81,16 +65,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name in SUBCOMMANDS:
         importlib.import_module(f"plams_tui.commands.{name}").add_parser(sub)
-    # `plams-tui WORKDIR` (the interactive app) comes with the app; until then it prints help.
+    # `plams-tui [WORKDIR]` (the app) is parsed by plams_tui.launch: main() hands over to it.
     return parser
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
+    from plams_core.hashing import HASHING_CHOICES
+
     p.add_argument(
         "--hashing",
         default="input",
         metavar="MODE",
-        help="how job hashes are computed from the files: " + ", ".join(_HASHING) + " (default: input)",
+        help="how job hashes are computed from the files: "
+        + ", ".join(HASHING_CHOICES)
+        + " (default: input)",
     )
     # Off by default: ls and show write nothing anywhere (the issue asks so), and on plain jobs
     # a template match is as cheap as a lookup; it pays for big .dill files (bench/README.md).
@@ -105,14 +93,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def _scan(args: argparse.Namespace) -> Any:
+    from plams_core.hashing import parse_hashing
     from plams_core.index import scan_workdir
 
-    if args.hashing not in _HASHING:
-        raise UsageError(f"--hashing: unknown mode {args.hashing!r} (use one of {', '.join(_HASHING)})")
     _leftover_note(args.workdir)
-    return scan_workdir(
-        args.workdir, hashing=None if args.hashing == "none" else args.hashing, cache=args.cache
-    )
+    return scan_workdir(args.workdir, hashing=parse_hashing(args.hashing), cache=args.cache)
 
 
 def _leftover_note(workdir: str) -> None:
@@ -142,44 +127,6 @@ def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n"
 
 
-# One object per line, keys in JobRecord.to_dict() order: the same text json.dumps(to_dict())
-# gives, built by %-formatting with json's C string escaper (~3x faster for 20,000 jobs).
-_LINE = (
-    '{"name": %s, "path": %s, "parent": %s, "status": %s, "hash": %s, "class": %s, "dill": %s, '
-    '"kind": %s, "status_source": %s, "interrupted": %s, "copied_from": %s, "dill_reason": %s, "files": [%s]}'
-)
-
-
-def _json_lines(records: list[Any]) -> str:
-    """``ls --json``: a JSON array of ``JobRecord.to_dict()`` objects, one per line."""
-    from json.encoder import encode_basestring  # the C escaper of ensure_ascii=False
-
-    def s(v: str | None) -> str:
-        return "null" if v is None else encode_basestring(v)
-
-    esc = encode_basestring
-    lines = [
-        _LINE
-        % (
-            esc(r.name),
-            esc(r.path),
-            s(r.parent),
-            esc(r.status),
-            s(r.hash),
-            s(r.class_name),
-            esc(r.dill),
-            esc(r.kind),
-            esc(r.status_source),
-            "true" if r.interrupted else "false",
-            s(r.copied_from),
-            s(r.dill_reason),
-            ", ".join(map(esc, r.files)),
-        )
-        for r in records
-    ]
-    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
-
-
 def _status_text(rec: Any) -> str:
     return f"{rec.status} (interrupted)" if rec.interrupted else rec.status
 
@@ -197,21 +144,23 @@ def cmd_ls(args: argparse.Namespace) -> int:
             gc.enable()
 
 
+def _report_problems(problems: Sequence[str]) -> None:
+    """What could not be read, once on stderr: a count, then one line each."""
+    if problems:
+        what = "1 thing" if len(problems) == 1 else f"{len(problems)} things"
+        lines = [f"{PROG}: warning: could not read {what}:", *(f"  {p}" for p in problems)]
+        print("\n".join(lines), file=sys.stderr)
+
+
 def _ls(args: argparse.Namespace) -> int:
-    wanted: set[str] | None = None
-    if args.status:
-        wanted = {s.strip().lower() for s in args.status.split(",") if s.strip()}
-        bad = sorted(wanted - set(_STATUSES))
-        if bad:
-            raise UsageError(f"--status: unknown status {', '.join(bad)} (use {', '.join(_STATUSES)})")
+    from plams_core.index import filter_records, parse_status_filter, records_json
+
+    wanted = parse_status_filter(args.status)
     index = _scan(args)
-    records = [
-        r
-        for r in index
-        if wanted is None or r.status in wanted or (r.interrupted and "interrupted" in wanted)
-    ]
+    _report_problems(index.problems)
+    records = filter_records(index, wanted)
     if args.json:
-        _write(_json_lines(records))
+        _write(records_json(records))
         return 0
     rows = [("PATH", "STATUS", "HASH", "CLASS", "DILL")]
     for r in records:
@@ -280,17 +229,34 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
+    return {
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``plams-tui`` with *argv* (default: the command line); return the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from plams_tui.launch import wants_app
+
+    app = wants_app(argv, _subcommands(parser))
+    args = None if app else parser.parse_args(argv)
     func = getattr(args, "func", None)
-    if func is None:
+    if func is None and not app:
         parser.print_help()
         return 2
     from plams_core.errors import PlamsError
 
     try:
+        if app:  # `plams-tui [WORKDIR] [--poll [S]]`, `plams-tui --demo [DIR]`
+            from plams_tui.launch import run_app
+
+            return run_app(argv)
         return int(func(args))
     except (PlamsError, UsageError) as exc:
         message = " ".join(str(exc).split())  # one line, whatever the message holds
