@@ -33,7 +33,7 @@ from .settings import Settings
 if TYPE_CHECKING:
     pass
 
-__all__ = ["JobManager", "lock_workdir"]
+__all__ = ["JobManager", "describe_lock_holder", "describe_process", "lock_workdir"]
 
 
 def lock_workdir(workdir: str | os.PathLike[str]) -> int:
@@ -43,19 +43,79 @@ def lock_workdir(workdir: str | os.PathLike[str]) -> int:
     no lock file is written into a folder users browse and copy, and the kernel drops the lock
     when the process dies, so a crash never leaves a stale lock. The descriptor is not inherited
     by runscripts, so a runscript that outlives a killed PLAMS does not keep the folder locked.
+    When the lock is taken, :class:`WorkdirLockedError` names the holder (pid, host, start time
+    and command, from ``/proc/locks`` on Linux) so the user knows which run to wait for.
     """
     fd = os.open(workdir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
-        os.close(fd)
+        try:
+            holder = describe_lock_holder(os.fstat(fd))
+        finally:
+            os.close(fd)
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
             raise WorkdirLockedError(
-                f"working folder {os.fspath(workdir)} is in use by another PLAMS job manager; "
-                "wait for that run to finish or use another folder"
+                f"working folder {os.fspath(workdir)} is in use by another PLAMS job manager"
+                f"{f' ({holder})' if holder else ''}; wait for that run to finish or use another folder"
             ) from None
         raise
     return fd
+
+
+def describe_lock_holder(st: os.stat_result) -> str | None:
+    """Who holds a ``flock`` on the file *st* describes: ``pid N on HOST, started ..., CMD``; None if unknown.
+
+    Linux lists every lock in ``/proc/locks`` by device and inode (``FLOCK ADVISORY WRITE pid
+    maj:min:inode``); the host is this one (flock is local), the start time comes from
+    ``/proc/PID/stat`` and the boot time. Elsewhere, or when the holder is hidden (another pid
+    namespace), None: the message then says only that the folder is in use.
+    """
+    want = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    pids = []
+    for line in lines:
+        parts = line.split()
+        if "->" in parts:  # a waiter, not a holder
+            continue
+        if len(parts) >= 6 and parts[1] == "FLOCK" and parts[5] == want and parts[4].isdigit():
+            pid = int(parts[4])
+            if pid > 0 and pid not in pids:
+                pids.append(pid)
+    if not pids:
+        return None
+    return "; ".join(describe_process(pid) for pid in pids)
+
+
+def describe_process(pid: int) -> str:
+    """``pid N on HOST, started YYYY-MM-DD HH:MM:SS UTC: CMD`` as far as ``/proc`` tells (Linux)."""
+    import socket
+    import time
+
+    text = f"pid {pid} on {socket.gethostname()}"
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        ticks = int(stat[stat.rfind(b")") + 2 :].split()[19])  # field 22: start time after boot
+        with open("/proc/stat", "rb") as f:
+            btime = next(int(ln.split()[1]) for ln in f if ln.startswith(b"btime "))
+        started = btime + ticks / os.sysconf("SC_CLK_TCK")
+        text += ", started " + time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(started))
+    except (OSError, ValueError, IndexError, StopIteration):
+        pass
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
+        if argv:  # the interpreter by its name: the script and its arguments are what tell runs apart
+            cmd = " ".join([os.path.basename(argv[0]), *argv[1:]]).replace("\n", " ")
+            text += ": " + (cmd if len(cmd) <= 100 else cmd[:97] + "...")
+    except OSError:
+        pass
+    return text
 
 
 class JobManager:

@@ -210,14 +210,6 @@ def _next_stash(lo: Leftover) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _command_line(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return "?"
-
-
 def blockers(folders: Iterable[str]) -> dict[int, str]:
     """Live processes with their current directory or an open file inside one of *folders*.
 
@@ -274,8 +266,10 @@ def _check_blockers(folders: Sequence[str]) -> None:
     found = blockers(folders)
     if not found:
         return
+    from .jobmanager import describe_process
+
     parts = [
-        f"pid {pid} ({_command_line(pid)[:80]}) in {os.path.relpath(where, os.path.dirname(folders[0]))}"
+        f"{describe_process(pid)} (in {os.path.relpath(where, os.path.dirname(folders[0]))})"
         for pid, where in sorted(found.items())
     ]
     pids = " ".join(str(p) for p in sorted(found))

@@ -240,8 +240,10 @@ def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``plams-tui`` with *argv* (default: the command line); return the exit status."""
+    from plams_tui.commands.common import glue_dash_values
+
     parser = build_parser()
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = glue_dash_values(list(sys.argv[1:] if argv is None else argv))
     from plams_tui.launch import wants_app
 
     app = wants_app(argv, _subcommands(parser))

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Collection, Sequence
 
-from .watcher import DEFAULT_POLL_SECONDS
+from .defaults import DEFAULT_POLL_SECONDS
 
 __all__ = ["wants_app", "build_app_parser", "run_app", "DEMO_RUNNING"]
 

@@ -22,11 +22,11 @@ from textual.message import Message
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers.api import BaseObserver
 
+from .defaults import DEFAULT_POLL_SECONDS
 from .messages import FilesChanged, WatcherNote
 
 __all__ = ["Watcher", "DEFAULT_POLL_SECONDS"]
 
-DEFAULT_POLL_SECONDS = 2.0
 _LIMIT_ERRORS = (errno.ENOSPC, errno.EMFILE, errno.ENFILE, errno.ENOSYS, errno.EPERM)
 
 

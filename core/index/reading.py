@@ -159,7 +159,7 @@ def read_folder(
     subdirs: list[str] = []
     problems: list[str] = []
     name = rel.rpartition("/")[2]
-    has_in = has_run = has_dill = single = False
+    has_in = has_run = has_dill = has_removed = single = False
     try:
         with os.scandir(path) as it:
             for e in it:
@@ -183,6 +183,8 @@ def read_folder(
                         single = True
                     elif ext == ".dill":
                         has_dill = True
+                    elif ext == ".removed.dill":  # `plams-tui rm` (core/workdir.py) renamed $JN.dill
+                        has_removed = True
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -194,6 +196,8 @@ def read_folder(
         if has_run and hashing != "input":
             run_hash = _file_hash(f"{path}/{name}.run", f"{rel}/{name}.run", cache, used, problems)
     dill = None
+    if has_removed and not has_dill:  # out of rerun prevention: not read, so it reruns as no .dill would
+        dill = ("removed", _REMOVED_REASON, None, None, ())
     if has_dill:
         from ..pickles.reader import read_dill_summary  # lazy: most of the index does not need it
 
@@ -228,6 +232,9 @@ def read_folder(
         if dill[0] == "unreadable":
             problems.append(f"cannot read {name}.dill ({_why(dill[1])})")
     return (rel, tuple(names), tuple(inodes), tuple(subdirs), single, in_hash, run_hash, dill, problems)
+
+
+_REMOVED_REASON = "taken out of rerun prevention by plams-tui rm (undo: rm --undo)"
 
 
 def _why(reason: str | None) -> str:

@@ -54,7 +54,7 @@ Status = Literal[
 StatusSource = Literal["dill", "csv", "process", "logfile", "files", "children", "unknown", "pending"]
 #: The static reader's verdict on ``$JN.dill``; ``missing``: no such file; ``unreadable``:
 #: there, but it could not be read (permissions, I/O error), so nothing is known of its content.
-DillState = Literal["ok", "missing", "corrupt", "unsafe", "unreadable"]
+DillState = Literal["ok", "missing", "corrupt", "unsafe", "unreadable", "removed"]  # removed: plams-tui rm
 
 #: Where a status can come from, best first.
 STATUS_SOURCES: tuple[str, ...] = ("dill", "csv", "process", "logfile", "files", "children", "unknown")

@@ -107,6 +107,7 @@ def test_a_second_writer_is_refused(crashed: Path) -> None:
         proc = plams_tui("restart", str(crashed), "--yes")
         assert proc.returncode == 2
         assert proc.stderr.startswith("plams-tui: error: ") and "in use" in proc.stderr
+        assert f"pid {holder.pid} on " in proc.stderr and ", started " in proc.stderr  # the holder, named
         assert len(proc.stderr.splitlines()) == 1
         assert snapshot(crashed) == before
         dry = plams_tui("restart", str(crashed), "--dry-run")
