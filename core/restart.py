@@ -568,6 +568,33 @@ def script_engine(text: str) -> Engine:
     return "plams" if _PLAMS_IMPORT_RE.search(text) else "plams_core"
 
 
+def _folder_engine(sources: Sequence[str], jobs: Sequence[PlannedJob]) -> Engine:
+    """``plams`` when the ``.dill`` files of the folder name ``scm.plams`` modules, not ``plams_core`` ones.
+
+    Only the bytes are searched (nothing is unpickled): a pickle names the modules of its
+    classes (the job's, Settings', Results'), also when the job class is stored by value.
+    """
+    by_name = {os.path.basename(f): f for f in sources}
+    looked = 0
+    for job in jobs:
+        folder = by_name.get(job.source)
+        if folder is None:
+            continue
+        try:
+            with open(os.path.join(folder, job.path, job.name + ".dill"), "rb") as f:
+                data = f.read(1 << 20)
+        except OSError:
+            continue
+        if b"plams_core" in data:
+            return "plams_core"
+        if b"scm.plams" in data:
+            return "plams"
+        looked += 1
+        if looked >= 8:
+            break
+    return "plams_core"
+
+
 def real_plams_available() -> bool:
     """Whether ``scm.plams`` can be imported here (checked without importing it)."""
     import importlib.util
@@ -602,8 +629,13 @@ def plan_restart(
     into: str | os.PathLike[str] | None = None,
     variables: dict[str, str] | None = None,
     hashing: str | None = "input",
+    engine: Engine | None = None,
 ) -> RestartPlan:
     """Plan a restart of *workdir*, in place or *into* a new folder; writes nothing anywhere.
+
+    *engine* (default: chosen) is ``plams`` (real PLAMS) for a script that imports
+    ``scm.plams``, or for a script without imports (run by PLAMS's launcher, which injects
+    its names) in a folder whose ``.dill`` files hold ``scm.plams`` classes; else ``plams_core``.
 
     *script* defaults to the one the folder keeps (:func:`saved_script`). In place, the
     folder and the stashes an unfinished restart left are loaded; *into* loads *workdir*
@@ -644,8 +676,11 @@ def plan_restart(
             text = f.read()
     except OSError as exc:
         raise RestartError(f"cannot read script {script_path}: {exc.strerror or exc}") from None
-    engine = script_engine(text)
     jobs = _plan_jobs(sources, hashing)
+    if engine is None:
+        engine = script_engine(text)
+        if engine == "plams_core" and not re.search(r"^[ \t]*(?:from|import)[ \t]+plams_core\b", text, re.M):
+            engine = _folder_engine(sources, jobs)
     # In place, the folder and its stashes are written; --into writes only the target side.
     written = own if into is None else [f for f in sources if f != lo.workdir]
     blocked = _why_blocked(written) if written else None

@@ -45,6 +45,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="a string variable for the script, as the PLAMS launcher's -v (repeatable)",
     )
     p.add_argument(
+        "--engine",
+        choices=("auto", "plams_core", "plams"),
+        default="auto",
+        help="run the script with plams_core or real PLAMS (default: real PLAMS for scripts that import "
+        "scm.plams or folders of scm.plams jobs)",
+    )
+    p.add_argument(
         "--dask",
         metavar="ADDRESS",
         help="run the runscripts on a Dask cluster (a scheduler address or local[:N]; plams_core scripts)",
@@ -119,7 +126,13 @@ def run(args: argparse.Namespace) -> int:
 
             raise RestartError("--rollback takes only WORKDIR (and --dry-run/--yes/--json)")
         return _rollback(args)
-    plan = plan_restart(args.workdir, args.script, into=args.into, variables=_variables(args.vars))
+    plan = plan_restart(
+        args.workdir,
+        args.script,
+        into=args.into,
+        variables=_variables(args.vars),
+        engine=None if args.engine == "auto" else args.engine,
+    )
     if args.dry_run:
         if args.json:
             print(json.dumps([j.to_dict() for j in plan.jobs], ensure_ascii=False, indent=1))

@@ -84,3 +84,41 @@ def test_real_plams_restart_killed_while_a_job_runs_resumes(
     assert "STATUSES copied copied successful" in proc.stdout
     assert counts(tmp) == {"a": 1, "flaky": 2, "b": 3}
     assert sorted(p for p in os.listdir(tmp) if p.startswith("plams_workdir")) == ["plams_workdir"]
+
+
+def test_folder_made_by_plams_launcher_restarts_with_real_plams(tmp_path: Path) -> None:
+    """A launcher-style script (no imports: PLAMS's launcher injects its names) and its saved ``input``."""
+    from fixtures.restarts import JOBS, REAL_PLAMS_HEADER
+
+    text = REAL_PLAMS_HEADER.replace("from scm.plams import SingleJob\n", "") + JOBS.format(
+        counts=tmp_path / "counts", flag=tmp_path / "flag"
+    )
+    script = tmp_path / "launcher_script.py"
+    script.write_text(text)
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scm.plams.scripts.plams", "-f", "wd", str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "STATUSES successful crashed crashed" in proc.stdout, proc.stdout + proc.stderr
+    workdir = tmp_path / "wd"
+    dry = plams_tui("restart", str(workdir), "--dry-run")  # the script saved in wd/input
+    assert "real PLAMS (scm.plams)" in dry.stdout, dry.stdout + dry.stderr
+    plan = {
+        j["path"]: j for j in json.loads(plams_tui("restart", str(workdir), "--dry-run", "--json").stdout)
+    }
+    # The launcher pickles a class defined in the script together with the launcher's globals,
+    # which the static reader may judge unsafe: then `a` is never unpickled and reruns.
+    a_runs = 1 if plan["a"]["action"] == "reuse" else 2
+    assert plan["a"]["action"] == "reuse" or plan["a"]["reason"].startswith("unsafe")
+    (tmp_path / "flag").touch()
+    proc2 = plams_tui("restart", str(workdir), "--yes")
+    assert proc2.returncode == 0, proc2.stdout + proc2.stderr
+    assert f"STATUSES {'copied' if a_runs == 1 else 'successful'} successful successful" in proc2.stdout
+    assert counts(tmp_path) == {"a": a_runs, "flaky": 2, "b": 2}
+    assert sorted(p for p in os.listdir(tmp_path) if p.startswith("wd")) == ["wd"]
