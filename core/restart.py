@@ -651,8 +651,10 @@ def plan_restart(
         target, target_lo, sources = lo.workdir, lo, own
     else:
         if lo.stashes:
+            name = os.path.basename(lo.workdir)
             raise RestartError(
-                f"{lo.message.split(';')[0]}; finish or roll back that restart before restarting into another folder"
+                f"{name} has an unfinished restart ({', '.join(os.path.basename(x) for x in lo.stashes)} beside it): "
+                f"finish it (plams-tui restart {name}) or roll it back (--rollback) before restarting into another folder"
             )
         target = os.path.abspath(os.fspath(into)).rstrip("/")
         if target == lo.workdir:
