@@ -136,6 +136,10 @@ def test_failed_restart_is_recognised_resumed_and_rolled_back(crashed: Path) -> 
     assert {p: j["action"] for p, j in plan.items()} == {"a": "reuse", "flaky": "reuse", "b": "reuse"}
     assert plan["a"]["source"] == "wd" and plan["b"]["source"] == "wd"
 
+    into = plams_tui("restart", str(crashed), "--into", str(tmp / "new"), "--yes")
+    assert into.returncode == 2 and "has an unfinished restart (wd.res beside it)" in into.stderr
+    assert not (tmp / "new").exists()
+
     dry = plams_tui("restart", str(crashed), "--rollback", "--dry-run")
     assert dry.returncode == 0 and "wd.res becomes" in dry.stdout
     assert leftover(crashed).stashes  # the dry run changed nothing
