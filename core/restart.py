@@ -389,13 +389,17 @@ def load_checked(
     path: str | os.PathLike[str],
     load_job: Callable[[str], Any],
     log: Callable[[str], None] = print,
+    *,
+    check: bool = True,
 ) -> dict[str, Any]:
     """Load every job of a working folder as ``load_all`` does, but only ``.dill`` files the static reader calls ``ok``.
 
     Walks like PLAMS's ``load_all`` (``NAME/NAME.dill``, descending into folders without
     one); *load_job* is the engine's (plams_core's ``JobManager.load_job`` or real PLAMS's
     ``load``). A ``.dill`` that is ``unsafe`` or ``corrupt`` is never unpickled: *log* gets a
-    line and its job reruns. Returns ``{absolute dill path: job}``.
+    line and its job reruns. *check* False leaves the verdict to *load_job* (plams_core's
+    ``JobManager.load_job`` asks the static reader itself; real PLAMS's does not). Returns
+    ``{absolute dill path: job}``.
     """
     from .pickles.reader import read_dill_summary
 
@@ -407,7 +411,7 @@ def load_checked(
             continue
         dill = os.path.join(sub, name + ".dill")
         if os.path.isfile(dill):
-            verdict, reason, *_ = read_dill_summary(dill)
+            verdict, reason, *_ = read_dill_summary(dill) if check else ("ok", None)
             if verdict != "ok":
                 log(f"LOAD: not loading {dill}: {verdict} ({reason}); the job reruns")
                 continue
@@ -415,7 +419,7 @@ def load_checked(
             if job is not None:
                 loaded[os.path.abspath(dill)] = job
         else:
-            loaded.update(load_checked(sub, load_job, log))
+            loaded.update(load_checked(sub, load_job, log, check=check))
     return loaded
 
 
