@@ -734,6 +734,10 @@ class RestartRun:
     * ``wait(timeout=None)`` -> the exit status, once every line has been delivered;
     * ``returncode``: None while running; 0 done, 1 the script raised, 2 refused (usage,
       lock, live processes), 130 cancelled.
+
+    For a watcher: in place, the run moves the folder to ``FOLDER.res`` (the old directory
+    inode goes with it) and writes a new ``FOLDER``; follow the path, not the inode (the line
+    ``RESTART: Moving ...`` marks the moment).
     """
 
     def __init__(
