@@ -14,7 +14,8 @@ word; and an orphaned runscript of a killed run is not noticed. Here:
   loads the jobs of **every** stash, oldest first, so nothing that finished in any attempt
   reruns.
 * **Dropping them.** Only when the script finished without an error are the stashes dropped,
-  newest first, each renamed to ``NAME.discard`` (one atomic step) and then deleted. A kill
+  newest first, each renamed to ``NAME.discard`` (one atomic step) and then deleted by a
+  detached ``rm -rf`` (the restart is complete once the renames are done). A kill
   at any moment leaves either stashes (the next restart resumes from them, or
   :func:`rollback` restores the oldest) or ``*.discard`` folders, which hold nothing that is
   not in ``FOLDER`` and are deleted by the next restart or rollback.
@@ -349,8 +350,11 @@ class RestartFolders:
                     f"the next restart resumes from it (nothing that finished reruns), "
                     f"`plams-tui restart {name} --rollback` puts {name} back as it was"
                 )
-            drop_stashes(self.stashes)
-            return f"restart finished; removed {', '.join(os.path.basename(s) for s in self.stashes)}"
+            names = ", ".join(os.path.basename(s) + DISCARD for s in self.stashes)
+            pid = drop_stashes(self.stashes, background=True)
+            if pid is None:
+                return f"restart finished; removed {names}"
+            return f"restart finished; deleting {names} in the background (pid {pid})"
         finally:
             self.release()
 
@@ -360,12 +364,16 @@ class RestartFolders:
             os.close(fd)
 
 
-def drop_stashes(stashes: Sequence[str]) -> None:
+def drop_stashes(stashes: Sequence[str], *, background: bool = False) -> int | None:
     """Delete *stashes*, newest first, each renamed to ``NAME.discard`` before it is deleted.
 
     A kill half-way leaves the oldest stash (the folder before the restart) for last, so
     rollback stays possible until the very end, and a half-deleted folder always carries the
-    ``.discard`` name.
+    ``.discard`` name. With *background* the renames happen here and the deletion in a
+    detached ``rm -rf`` (its own session, so it outlives this process and a kill of its
+    group); returns its pid. Deleting tens of thousands of hard-linked files is most of what
+    a restart adds (``bench/README.md``), and nothing in a ``.discard`` folder is needed:
+    if the deletion is stopped, the next restart (or rollback) deletes what is left.
     """
     discards = []
     for i, stash in enumerate(reversed(stashes)):
@@ -376,8 +384,21 @@ def drop_stashes(stashes: Sequence[str]) -> None:
         discards.append(discard)
         if i == 0:
             stop_point("cleaning")
+    if background and discards:
+        try:
+            proc = subprocess.Popen(
+                ["rm", "-rf", "--", *discards],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            return proc.pid
+        except OSError:  # no rm: delete here
+            pass
     for discard in discards:
         shutil.rmtree(discard, ignore_errors=True)
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
