@@ -139,7 +139,9 @@ class Job:
             filename = opj(self.path, self.name + ".dill")
         protocol = self.settings.get("pickle_protocol", config.job.get("pickle_protocol", -1))
         try:
-            write_pickle_atomically(self, filename, protocol)
+            from .pickles.loader import dump_for  # a job loaded from real PLAMS keeps its classes' names
+
+            write_pickle_atomically(self, filename, protocol, dump=dump_for(self))
         except Exception as exc:
             self._log(f"Pickling of {self.name} failed: {type(exc).__name__}: {exc}", 1)
             return False

@@ -24,7 +24,7 @@ from os.path import join as opj
 from typing import TYPE_CHECKING, Any
 
 from .basejob import Job, MultiJob, check_job_name
-from .errors import CorruptPickleError, FileError, PlamsError, WorkdirLockedError
+from .errors import CorruptPickleError, FileError, PlamsError, WorkdirError, WorkdirLockedError
 from .functions import config
 from .logfile import emit, job_csv_row, write_csv_row
 from .pickles.loader import LoadedPickle, load_dill
@@ -45,21 +45,29 @@ def lock_workdir(workdir: str | os.PathLike[str]) -> int:
     by runscripts, so a runscript that outlives a killed PLAMS does not keep the folder locked.
     When the lock is taken, :class:`WorkdirLockedError` names the holder (pid, host, start time
     and command, from ``/proc/locks`` on Linux) so the user knows which run to wait for.
+    A folder that cannot be opened or locked at all (an NFS mount without lock daemon answers
+    ``ENOLCK``) raises :class:`WorkdirError`: nobody writes it unlocked.
     """
-    fd = os.open(workdir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        fd = os.open(workdir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise WorkdirError(f"cannot lock working folder {os.fspath(workdir)}: {exc.strerror}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            os.close(fd)  # e.g. ENOLCK: an NFS mount without lock daemon; writing unlocked is not safe
+            raise WorkdirError(
+                f"cannot lock working folder {os.fspath(workdir)} ({exc.strerror}); nothing was written"
+            ) from None
         try:
             holder = describe_lock_holder(os.fstat(fd))
         finally:
             os.close(fd)
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            raise WorkdirLockedError(
-                f"working folder {os.fspath(workdir)} is in use by another PLAMS job manager"
-                f"{f' ({holder})' if holder else ''}; wait for that run to finish or use another folder"
-            ) from None
-        raise
+        raise WorkdirLockedError(
+            f"working folder {os.fspath(workdir)} is in use by another PLAMS job manager"
+            f"{f' ({holder})' if holder else ''}; wait for that run to finish or use another folder"
+        ) from None
     return fd
 
 
