@@ -277,3 +277,21 @@ def test_plan_of_every_kind_of_job(tmp_path: Path) -> None:
     assert actions["nopickle"][0] == "rerun" and "no .dill" in actions["nopickle"][1]
     assert plan.blocked is None and plan.engine == "plams_core" and plan.sources == (str(folder),)
     assert json.loads(json.dumps(plan.to_dict()))["rerun"] == len(plan.rerun)
+
+
+def test_workdir_start_restart_streams_the_output(crashed: Path) -> None:
+    from fixtures.restarts import settle
+    from plams_core.workdir import Workdir
+
+    (crashed.parent / "flag").touch()
+    workdir = Workdir(crashed)
+    plan = workdir.plan_restart()
+    assert [j.path for j in plan.rerun] == ["b", "flaky"]
+    lines: list[str] = []
+    run = workdir.start_restart(plan, on_output=lines.append)
+    assert run.wait() == 0 and run.returncode == 0 and run.poll() == 0
+    settle("\n".join(lines))
+    assert any("JOB a COPIED" in line for line in lines)
+    assert any("JOB flaky SUCCESSFUL" in line for line in lines)
+    assert counts(crashed.parent) == {"a": 1, "flaky": 2, "b": 2}
+    assert not workdir.leftover()
