@@ -12,9 +12,12 @@ __all__ = [
     "PlamsError",
     "FileError",
     "JobError",
+    "MissingOptionalPackageError",
     "ResultsError",
     "WorkdirError",
     "WorkdirLockedError",
+    "WorkdirBusyError",
+    "RestartError",
     "OptionError",
     "UnsafePickleError",
     "CorruptPickleError",
@@ -45,6 +48,14 @@ class WorkdirLockedError(PlamsError):
     """Another process is writing this working folder."""
 
 
+class WorkdirBusyError(WorkdirLockedError):
+    """Processes of an earlier run still work inside the working folder (their pids are named)."""
+
+
+class RestartError(PlamsError):
+    """A restart cannot be planned or started: no script, a bad target folder, real PLAMS missing."""
+
+
 class OptionError(PlamsError, ValueError):
     """An option has a value that is not one of the allowed ones (the message lists them)."""
 
@@ -55,3 +66,14 @@ class UnsafePickleError(PlamsError):
 
 class CorruptPickleError(PlamsError):
     """A ``.dill`` is not a job pickle, or cannot be loaded (the static reader's ``corrupt`` verdict)."""
+
+
+class MissingOptionalPackageError(PlamsError):
+    """A function needs a Python package that is not installed (PLAMS's name)."""
+
+    def __init__(self, package_name: str) -> None:
+        self.package_name = package_name
+        super().__init__(
+            f"The optional package '{package_name}' is required for this functionality, but is not "
+            "available: install it (pip install ...) and try again."
+        )
