@@ -11,7 +11,15 @@ from collections.abc import Sequence
 from plams_core.index import IndexUpdate, JobDetail, JobRecord
 from textual.message import Message
 
-__all__ = ["FilesChanged", "ScanBatch", "ScanDone", "RecordsUpdated", "WatcherNote", "DetailReady"]
+__all__ = [
+    "FilesChanged",
+    "ScanBatch",
+    "ScanDone",
+    "RecordsUpdated",
+    "WatcherNote",
+    "DetailReady",
+    "RestartOutput",
+]
 
 
 class FilesChanged(Message):
@@ -59,6 +67,17 @@ class DetailReady(Message):
         self.path = path
         self.detail = detail
         self.error = error
+
+
+class RestartOutput(Message):
+    """A line of a running restart's output (bursts collapse: the latest line is what shows)."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__()
+        self.line = line
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RestartOutput)
 
 
 class WatcherNote(Message):

@@ -26,7 +26,15 @@ from textual.worker import get_current_worker
 
 from ..actions import ACTIONS, Action, available, describe_plan
 from ..dialogs import ConfirmDialog
-from ..messages import DetailReady, FilesChanged, RecordsUpdated, ScanBatch, ScanDone, WatcherNote
+from ..messages import (
+    DetailReady,
+    FilesChanged,
+    RecordsUpdated,
+    RestartOutput,
+    ScanBatch,
+    ScanDone,
+    WatcherNote,
+)
 from ..model import JobRows
 from ..text import safe
 from ..watcher import Watcher
@@ -68,6 +76,7 @@ class JobsScreen(Screen[None]):
         self._refreshing = False
         self._sources_due = False
         self._detail_for: str | None = None
+        self.restarting = False
 
     @property
     def index_lock(self) -> threading.Lock:
@@ -175,6 +184,8 @@ class JobsScreen(Screen[None]):
         )
         if not self.watch or (self.watcher is None and not self.paused):
             live = "not watching" if not self.paused else live
+        if self.restarting:
+            live = "restarting"
         self.query_one(SummaryBar).show(
             counts=self.model.counts(), shown=shown, live=live, marked=len(self.model.marked)
         )
@@ -193,7 +204,7 @@ class JobsScreen(Screen[None]):
             self._kick_refresh()
 
     def _kick_refresh(self) -> None:
-        if self.paused or self.scanning:
+        if self.paused or self.scanning or self.restarting:
             return
         with self._refresh_state:
             if self._refreshing:
@@ -416,7 +427,57 @@ class JobsScreen(Screen[None]):
         self._plan_and_confirm("clean")
 
     def action_restart(self) -> None:
-        self._plan_and_confirm("restart")
+        """Plan a restart (``plams -r``), show it, and run it in a subprocess once confirmed."""
+        action = self._action("restart")
+        if self._start(action) is None or self.restarting:
+            return
+
+        def ask(plan: Any) -> None:
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.restarting = True
+                    self._update_summary()
+                    self._run_restart(plan)
+
+            self.app.push_screen(
+                ConfirmDialog(Text(f"{action.label}: {action.help}"), describe_plan(plan), action.verb),
+                answered,
+            )
+
+        self._in_thread(self.workdir.plan_restart, ask, action.label)
+
+    @work(thread=True, group="restart")
+    def _run_restart(self, plan: Any) -> None:
+        # live updates wait: the restart moves the folder aside and runs the script in it again
+        try:
+            run = self.workdir.start_restart(
+                plan, on_output=lambda line: self.post_message(RestartOutput(line))
+            )
+            self.app.call_from_thread(self.notify, "Restart running (its output shows in the summary bar)")
+            code = run.wait()
+        except Exception as exc:
+            self.app.call_from_thread(
+                self.notify, safe(_one_line(exc)), title="Restart failed", severity="error", markup=False
+            )
+            code = None
+        self.app.call_from_thread(self._restarted, code)
+
+    def on_restart_output(self, message: RestartOutput) -> None:
+        self.query_one(SummaryBar).show(progress="restart: " + safe(message.line.rstrip()))
+
+    def _restarted(self, code: int | None) -> None:
+        self.restarting = False
+        if code is not None:
+            self.notify(
+                f"Restart finished (return code {code})", severity="information" if code == 0 else "warning"
+            )
+        # the folder was moved aside and written again: watch and read it afresh
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = Watcher(self.workdir.root, self.post_message, poll=self.poll)
+            self._start_watcher(self.watcher)
+        self.scanning = True
+        self._scan()
 
     def action_load(self) -> None:
         action = self._action("load")

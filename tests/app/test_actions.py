@@ -137,3 +137,28 @@ def test_load_shows_the_job_and_an_unsafe_dill_asks_in_so_many_words(demo: Path)
             assert not (folder / "CANARY").exists() and not Path("CANARY").exists()
 
     asyncio.run(go())
+
+
+def test_restart_on_a_folder_without_its_script_says_why(demo: Path) -> None:
+    """The demo folder holds no script to rerun: the plan is refused in a notification, no modal."""
+    from test_app import snapshot_of as snap
+
+    async def go() -> None:
+        app = make_app(demo, watch=False)
+        async with app.run_test(size=(160, 50)) as pilot:
+            screen = await scanned(pilot, app)
+            before = snap(demo)
+            await pilot.press("r")
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, ConfirmDialog) or len(app._notifications) > 0,
+                what="the restart plan or its refusal",
+            )
+            if isinstance(app.screen, ConfirmDialog):
+                await pilot.press("n")
+            else:
+                note = next(iter(app._notifications))
+                assert note.title == "Restart failed" and str(note.message)
+            assert not screen.restarting and snap(demo) == before
+
+    asyncio.run(go())
