@@ -396,3 +396,21 @@ def test_q_quits(demo: Path) -> None:
             assert not app.is_running
 
     run(go())
+
+
+def test_a_row_inserted_above_does_not_move_the_cursor_on_screen(demo: Path) -> None:
+    async def go() -> None:
+        app = make_app(demo)
+        async with app.run_test(size=(160, 24)) as pilot:  # the table scrolls
+            screen = await scanned(pilot, app)
+            table = screen.query_one(JobTable)
+            await pilot.press("G")
+            path, on_screen = table.cursor_path, table.cursor_row - int(table.scroll_y)
+            assert int(table.scroll_y) > 0
+            copy_job(demo / "optimize", demo, "aaa_first")  # sorts above everything
+            await until(pilot, lambda: "aaa_first" in screen.model.rows, what="the new row")
+            await pilot.pause()
+            assert table.cursor_path == path
+            assert table.cursor_row - int(table.scroll_y) == on_screen
+
+    run(go())
