@@ -359,33 +359,6 @@ def test_polling_forced_and_as_fallback(demo: Path, monkeypatch: pytest.MonkeyPa
     shutil.rmtree(demo / "fallback")
 
 
-def test_actions_not_in_core_yet_say_so(demo: Path) -> None:
-    from plams_tui.actions import ACTIONS, available
-
-    missing = [a for a in ACTIONS if not available(jobs_screen_wd(demo), a)]
-    if not missing:
-        pytest.skip("every action is in core")
-
-    async def go() -> None:
-        app = make_app(demo, watch=False)
-        async with app.run_test(size=(160, 50)) as pilot:
-            await scanned(pilot, app)
-            for action in missing:
-                await pilot.press(action.key)
-                await pilot.pause()
-                assert isinstance(app.screen, JobsScreen)  # no modal, nothing done
-            shown = " ".join(n.message for n in app._notifications)
-            assert "not available yet" in shown
-
-    run(go())
-
-
-def jobs_screen_wd(path: Path):  # type: ignore[no-untyped-def]
-    from plams_core.workdir import Workdir
-
-    return Workdir(path)
-
-
 def test_q_quits(demo: Path) -> None:
     async def go() -> None:
         app = make_app(demo, watch=False)
