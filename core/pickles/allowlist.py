@@ -19,7 +19,8 @@ Names by purpose:
   (:func:`is_settings_class`), :data:`TIMESTAMP_GLOBALS`, :data:`BINDING_GLOBALS`,
   :data:`DATA_CONSTRUCTORS`, :data:`VALUE_CHECKED_GLOBALS`
 * classes: :data:`SAFE_DATA_INSTANCES` (stdlib/dill/numpy classes whose instances a pickle
-  may create, and how it may fill them), :data:`SAFE_BASES`, :data:`DANGEROUS_CLASS_NAMES`
+  may create, and how it may fill them; :data:`IMPORT_RECORDS` among them),
+  :data:`SAFE_BASES`, :data:`DANGEROUS_CLASS_NAMES`
 * names inside by-value classes and arguments: :data:`HOOK_NAMES`, :data:`LOOKUP_HOOKS`,
   :data:`LOCK_ATTRS`, :data:`DILL_SHIMS`, :data:`PLAIN_CODECS`
 """
@@ -44,6 +45,7 @@ __all__ = [
     "ENUM_MODULES",
     "HOOK_NAMES",
     "IMPORT_ACTS",
+    "IMPORT_RECORDS",
     "LOCK_ATTRS",
     "LOOKUP_HOOKS",
     "MODULE_ALIASES",
@@ -220,6 +222,27 @@ def is_settings_class(module: str, name: str) -> bool:
 # Classes
 # --------------------------------------------------------------------------------------
 
+#: The import system's records of where a module came from. A script run through PLAMS's
+#: launcher (``plams script.py``/``scm-plams script.py``, PLAMS 2026.104) runs
+#: in the launcher module's globals, so the functions of a job class defined in the script
+#: (pickled by value by dill) carry ``__loader__`` and ``__spec__`` of
+#: ``scm.plams.scripts.plams``: ``NEWOBJ ()`` of these classes, then ``BUILD`` with a dict of
+#: names, paths and flags. Inert at load time (CPython 3.11-3.13, ``importlib/_bootstrap*.py``):
+#: neither class defines ``__new__``, ``__setstate__``, ``__setattr__`` or
+#: ``__getattr__``, so NEWOBJ is ``object.__new__`` and BUILD fills the instance ``__dict__``
+#: (no property runs, nothing is imported, read or executed; ``FileLoader.__init__`` itself only
+#: stores two names). What would act (``load_module``, ``exec_module``, ``get_data``,
+#: ``get_code``, ``importlib`` functions taking a spec) is only reached by calling a method,
+#: which the reader refuses as for any object. Hashing is refused too (the reader's job):
+#: ``FileLoader.__hash__`` hashes the attributes the pickle stored, and a real pickle never
+#: hashes them (``ModuleSpec`` is unhashable). Not allowed (PLAMS 2024.107's launcher): the
+#: spec of the namespace package ``scm`` (``NamespaceLoader``, ``_NamespacePath``, whose
+#: iteration calls its stored ``_path_finder``) and dill's BUILD of the module ``scm``
+#: (rewrites an installed module's globals at load time).
+IMPORT_RECORDS: frozenset[Global] = frozenset(
+    {("_frozen_importlib_external", "SourceFileLoader"), ("_frozen_importlib", "ModuleSpec")}
+)
+
 #: What the unpickler may do to an instance: create it without ``__init__`` (NEWOBJ),
 #: set its state (BUILD), fill it as a mapping (SETITEMS), a list (APPENDS), a set (ADDITEMS).
 NEW, BUILD, SETITEM, APPEND, ADD = "new", "build", "setitem", "append", "add"
@@ -247,6 +270,7 @@ SAFE_DATA_INSTANCES: Mapping[Global, frozenset[str]] = MappingProxyType(
         ("numpy", "dtype"): frozenset({BUILD}),
         ("numpy", "matrix"): frozenset({NEW, BUILD}),
         ("datetime", "tzinfo"): frozenset({NEW}),
+        **{key: frozenset({NEW, BUILD}) for key in IMPORT_RECORDS},
         **{
             key: frozenset({BUILD, SETITEM, APPEND})
             for key in DATA_CONSTRUCTORS

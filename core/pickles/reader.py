@@ -117,6 +117,7 @@ from .allowlist import (
     DILL_SHIMS,
     HOOK_NAMES,
     IMPORT_ACTS,
+    IMPORT_RECORDS,
     LOCK_ATTRS,
     LOOKUP_HOOKS,
     NEW,
@@ -492,6 +493,8 @@ def _new_global(raw_module: str, name: str) -> Any:
             op: f"creates a {label} object at load time (not in the safe-data allowlist)"
             for op in _ALL_OPS - allowed
         }
+        if key in IMPORT_RECORDS:  # FileLoader.__hash__ would hash what the pickle stored in it
+            unsafe[_HASH] = f"hashes a {label} object at load time"
         deny = _deny_map(unsafe=unsafe)
     elif name.rpartition(".")[2] in DANGEROUS_CLASS_NAMES:
         deny = _deny_map(
@@ -520,14 +523,18 @@ class _SettingsDict(dict, metaclass=_StubType):  # type: ignore[misc]
     A Settings pickle is ``NEWOBJ`` (or ``Settings(dict)``) plus ``SETITEMS``; stubs cost
     two Python calls per item and instance. Here NEWOBJ runs ``dict.__new__`` and SETITEMS
     ``dict.__setitem__``, both C, so no code runs but the ``__hash__`` of a stub key (which
-    checks its class as for any dict key). Safe by construction: ``__slots__ = ()`` leaves
+    checks its class as for any dict key). Safe by construction: ``__slots__ = ("state",)`` leaves
     instances without a ``__dict__``, so nothing the pickle stores can shadow
-    ``__setitem__`` or supply a ``__setstate__``; BUILD, APPENDS and ADDITEMS fail in C
-    (corrupt: a real Settings pickle never has them). The class object itself is a stub
+    ``__setitem__`` or supply a ``__setstate__``; APPENDS and ADDITEMS fail in C (corrupt:
+    a real Settings pickle never has them). BUILD is recorded: PLAMS 2026's
+    ``ConfigSettings`` keeps ``__lazylock__`` in its ``__dict__``, and a script run through
+    PLAMS's launcher pickles ``config`` by value; a real load fills the ``__dict__`` (or calls
+    the installed ``Settings.__setattr__`` for slot state), installed code as for any
+    non-stdlib class. The class object itself is a stub
     (the ``_StubType`` metaclass and its attributes) for every check that sees it.
     """
 
-    __slots__ = ()
+    __slots__ = ("state",)
     _label = "Settings"
     _module: str | None = None
     _qualname: str | None = None
@@ -538,6 +545,9 @@ class _SettingsDict(dict, metaclass=_StubType):  # type: ignore[misc]
     _hooks: frozenset[str] = frozenset()
     _deny: Mapping[str, tuple[type[Exception], str]] = {}
     _kind = "instance"
+
+    def __setstate__(self, state: Any) -> None:
+        self.state = state
 
 
 def _settings_class(label: str, module: str, name: str) -> type[_SettingsDict]:
