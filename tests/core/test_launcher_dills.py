@@ -223,3 +223,44 @@ def test_a_source_file_loader_used_as_a_key_is_unsafe(tmp_path: Path) -> None:
     path.write_bytes(data)
     info = read_dill(path)
     assert info.verdict == "unsafe" and "hashes" in (info.reason or ""), info
+
+
+REPLACES_PATH = textwrap.dedent(
+    """
+    import sys, dill, scm, scm.plams
+    from scm.plams import init
+    init(folder=sys.argv[2])
+    installed = scm.__path__._path_finder
+    dill.load(open(sys.argv[1], "rb"))
+    print(scm.__path__._path_finder.__func__ is not installed.__func__)
+    """
+)
+
+
+@pytest.mark.plams2024
+def test_plams_2024_launcher_jobs_stay_refused_since_loading_rewrites_the_scm_package(tmp_path: Path) -> None:
+    """Decision: PLAMS 2024.107's launcher pickles also carry the namespace package ``scm``
+    by value (dill: ``_import_module('scm')`` then BUILD of its ``__dict__``). A real load
+    replaces the live ``scm.__path__`` with a ``_NamespacePath`` whose ``_path_finder`` is a
+    function from the pickle, which the import system calls later: not inert, so not ok."""
+    from peers import peer_python
+
+    python = Path(peer_python("2024.107"))
+    (tmp_path / "script.py").write_text(SCRIPT)
+    proc = subprocess.run(
+        [str(python.parent / "plams"), "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    dills = sorted((tmp_path / "plams_workdir").glob("*/*.dill"))
+    assert len(dills) == 3
+    for path in dills:
+        info = read_dill(path)
+        assert info.verdict in ("unsafe", "corrupt") and "NamespaceLoader" in (info.reason or ""), info
+    real = subprocess.run(
+        [str(python), "-c", REPLACES_PATH, str(dills[0]), str(tmp_path / "scratch")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert real.stdout.strip().splitlines()[-1] == "True", real.stdout + real.stderr
