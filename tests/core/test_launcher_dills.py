@@ -116,6 +116,17 @@ def test_plams_tui_ls_and_load_of_a_launcher_job(launched: tuple[Path, dict[str,
     assert load.returncode == 0, load.stdout + load.stderr
     shown = json.loads(load.stdout)
     assert shown["name"] == "echo0" and "EchoJob" in json.dumps(shown)
+    # restart reuses what PLAMS can load instead of rerunning it (the costly part)
+    plan = subprocess.run(
+        [str(BIN / "plams-tui"), "restart", "--dry-run", "--json", str(workdir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    actions = {step["name"]: step["action"] for step in json.loads(plan.stdout)}
+    assert actions == {name: ("reuse" if name in truth else "rerun") for name in actions}
+    assert set(actions) == set(rows)
 
 
 @pytest.fixture
