@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the master script with *argv* (default ``sys.argv[1:]``); returns the exit status."""
     import plams_core
 
-    from .errors import PlamsError
+    from .errors import PlamsError, os_error_line
     from .functions import config, finish, init, load_all, log
     from .jobmanager import lock_workdir
 
@@ -148,8 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         init(path=args.path, folder=args.folder)
-    except PlamsError as exc:
-        print(f"plams_core: error: {exc}", file=sys.stderr)
+    except (PlamsError, OSError) as exc:  # OSError: a folder it cannot write (one line, no traceback)
+        msg = os_error_line(exc, "cannot create the working folder") if isinstance(exc, OSError) else exc
+        print(f"plams_core: error: {msg}", file=sys.stderr)
         if backup is not None:
             print(f"plams_core: the previous run stays in {backup}", file=sys.stderr)
         return EXIT_USAGE

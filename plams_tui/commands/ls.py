@@ -1,0 +1,186 @@
+"""`plams-tui ls [WORKDIR]`: every job of a working folder, as a table or JSON.
+
+What to list, in which order and how to sum it up is decided in
+:mod:`plams_core.index.report` (the app shows the same); this module only lays it out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import shlex
+import sys
+from typing import Any
+
+from plams_core.index.report import (
+    SORT_KEYS,
+    InsideWorkdirError,
+    count_statuses,
+    find_workdir,
+    format_duration,
+    format_time,
+    json_safe,
+    run_time,
+    sort_records,
+    summary_line,
+)
+
+from ..output import columns, write
+from .reading import UsageError, add_read_flags, display_path, scan
+
+__all__ = ["add_parser", "run"]
+
+STATUSES = (
+    "created",
+    "started",
+    "registered",
+    "running",
+    "finished",
+    "crashed",
+    "failed",
+    "successful",
+    "copied",
+    "preview",
+    "deleted",
+    "unknown",
+    "interrupted",
+)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register the `ls` subcommand on the CLI's subparsers."""
+    p = sub.add_parser(
+        "ls",
+        help="list the jobs of a working folder",
+        description="List the jobs of a PLAMS working folder without unpickling or running anything "
+        "from it. WORKDIR defaults to the current folder if it is a working folder, else the newest "
+        "working folder in it.",
+    )
+    p.add_argument("workdir", metavar="WORKDIR", nargs="?", default=None)
+    p.add_argument("--json", action="store_true", help="print a JSON array, one object per job")
+    p.add_argument(
+        "--status",
+        metavar="S,...",
+        help="only jobs with one of these statuses (also 'unknown' and 'interrupted')",
+    )
+    p.add_argument(
+        "--sort",
+        default="name",
+        choices=SORT_KEYS,
+        help="order: name (natural, job2 before job10; the default), start, status (problems first)",
+    )
+    add_read_flags(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """List the working folder; see the module docstring."""
+    # The cyclic collector would only walk the index again and again while the output is
+    # built (~8 % of `ls --json` on 20,000 jobs); back on afterwards for in-process callers.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _ls(args)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _workdir(given: str | None) -> str:
+    try:
+        choice = find_workdir(given)
+    except InsideWorkdirError as exc:
+        workdir = display_path(exc.workdir, given)
+        if exc.is_job:
+            hint = f"run: plams-tui show {shlex.quote(workdir)} {shlex.quote(exc.job)}"
+            raise UsageError(f"{given or '.'} is a job folder, not a working folder; {hint}") from None
+        raise UsageError(
+            f"{given or '.'} is inside the working folder {workdir}; run: plams-tui ls {shlex.quote(workdir)}"
+        ) from None
+    if choice.picked_in is not None:
+        others = (
+            f"the newest of {choice.candidates} working folders"
+            if choice.candidates > 1
+            else "the working folder"
+        )
+        where = "here" if given is None else choice.picked_in
+        print(f"plams-tui: listing {choice.path} ({others} {where})", file=sys.stderr)
+    return choice.path
+
+
+def _ls(args: argparse.Namespace) -> int:
+    wanted: set[str] | None = None
+    if args.status:
+        wanted = {s.strip().lower() for s in args.status.split(",") if s.strip()}
+        bad = sorted(wanted - set(STATUSES))
+        if bad:
+            raise UsageError(f"--status: unknown status {', '.join(bad)} (use {', '.join(STATUSES)})")
+    index = scan(args, _workdir(args.workdir))
+    records = [
+        r
+        for r in index
+        if wanted is None or r.status in wanted or (r.interrupted and "interrupted" in wanted)
+    ]
+    records = sort_records(records, args.sort)
+    if args.json:
+        write(json_safe(json_lines(records)))
+        return 0
+    rows = [("PATH", "STATUS", "START", "END", "RUNTIME", "HASH", "CLASS", "DILL")]
+    for r in records:
+        dill = r.dill if r.dill_reason is None or r.dill == "ok" else f"{r.dill}: {r.dill_reason}"
+        rows.append(
+            (
+                r.path + ("/" if r.kind == "multi" else ""),
+                f"{r.status} (interrupted)" if r.interrupted else r.status,
+                format_time(getattr(r, "start", None)) or "-",
+                format_time(getattr(r, "end", None)) or "-",
+                format_duration(run_time(r)) or "-",
+                (r.hash or "-")[:12],
+                r.class_name or "-",
+                dill,
+            )
+        )
+    write(columns(rows) + summary_line(count_statuses(records), len(index)) + "\n")
+    return 0
+
+
+# One object per line, keys in JobRecord.to_dict() order: the same text json.dumps(to_dict())
+# gives, built by %-formatting with json's C string escaper (~3x faster for 20,000 jobs).
+_LINE = (
+    '{"name": %s, "path": %s, "parent": %s, "status": %s, "hash": %s, "class": %s, "dill": %s, '
+    '"kind": %s, "status_source": %s, "interrupted": %s, "copied_from": %s, "dill_reason": %s, "files": [%s]}'
+)
+
+
+def json_lines(records: list[Any]) -> str:
+    """``ls --json``: a JSON array of ``JobRecord.to_dict()`` objects, one per line.
+
+    The text may hold lone surrogates (names that are not UTF-8): pass it through
+    :func:`~plams_core.index.report.json_safe` before writing.
+    """
+    from json.encoder import encode_basestring  # the C escaper of ensure_ascii=False
+
+    def s(v: str | None) -> str:
+        return "null" if v is None else encode_basestring(v)
+
+    esc = encode_basestring
+    lines = [
+        _LINE
+        % (
+            esc(r.name),
+            esc(r.path),
+            s(r.parent),
+            esc(r.status),
+            s(r.hash),
+            s(r.class_name),
+            esc(r.dill),
+            esc(r.kind),
+            esc(r.status_source),
+            "true" if r.interrupted else "false",
+            s(r.copied_from),
+            s(r.dill_reason),
+            ", ".join(map(esc, r.files)),
+        )
+        for r in records
+    ]
+    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
