@@ -144,7 +144,7 @@ def _text(data: dict[str, Any], rec: Any, ending: Any, times: Any, files: Any, s
     out.append(f"{'end:':15}{format_time(end) or '-'}")
     out.append(f"{'run time:':15}{format_duration(data['run_time']) or '-'}")
     out.append(f"{'settings:':15}" + e(", ".join(f"{k}={v!r}" for k, v in data["settings"].items())))
-    ended_badly = rec.status in ("crashed", "failed") or rec.interrupted
+    ended_badly = rec.status in ("crashed", "failed", "unknown") or rec.interrupted
     if ended_badly or ending.returncode not in (None, 0) or ending.message:
         why = []
         if rec.kind == "single":
