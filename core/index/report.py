@@ -481,16 +481,16 @@ def tail_lines(path: str, lines: int = TAIL_LINES, max_bytes: int = TAIL_BYTES) 
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
             return ()
-        start = max(0, st.st_size - max_bytes)
+        # one byte more than the window: a newline just before it means its first line is whole
+        start = max(0, st.st_size - max_bytes - 1)
         data = os.pread(fd, st.st_size - start, start)
     except OSError:
         return ()
     finally:
         os.close(fd)
-    if start > 0:  # the first line is probably cut: drop it unless it is all there is
+    if start > 0:  # drop what comes before the first whole line
         nl = data.find(b"\n")
-        if 0 <= nl < len(data) - 1:
-            data = data[nl + 1 :]
+        data = data[nl + 1 :] if nl >= 0 else data  # no newline: a fragment of one long line
     text = data.decode("utf-8", "replace").rstrip()
     if not text:
         return ()
