@@ -85,6 +85,14 @@ def test_natural_order() -> None:
     ]
 
 
+def test_batch_keys_are_the_same_keys() -> None:
+    from plams_core.index.report import natural_key, natural_keys
+
+    paths = ["scan", "scan/bad", "scan.002", "two\nlines", "job02", "a/b10/c", "x" + "9" * 30, ""]
+    assert natural_keys(paths) == [natural_key(p) for p in paths]
+    assert natural_keys([]) == []
+
+
 def test_sort_by_start_and_status() -> None:
     from plams_core.index.report import sort_records
 
