@@ -143,7 +143,8 @@ def _text(data: dict[str, Any], rec: Any, ending: Any, times: Any, files: Any, s
     out.append(f"{'start:':15}{format_time(start) or '-'}")
     out.append(f"{'end:':15}{format_time(end) or '-'}")
     out.append(f"{'run time:':15}{format_duration(data['run_time']) or '-'}")
-    out.append(f"{'settings:':15}" + e(", ".join(f"{k}={v!r}" for k, v in data["settings"].items())))
+    if any(v is not None for v in data["settings"].values()):  # only a .dill knows them
+        out.append(f"{'settings:':15}" + e(", ".join(f"{k}={v!r}" for k, v in data["settings"].items())))
     ended_badly = rec.status in ("crashed", "failed", "unknown") or rec.interrupted
     if ended_badly or ending.returncode not in (None, 0) or ending.message:
         why = []
@@ -168,7 +169,7 @@ def _text(data: dict[str, Any], rec: Any, ending: Any, times: Any, files: Any, s
         out += [f"  {format_time(t) or e(raw):19}  {st}" for t, raw, st in times]
     out.append("files:")
     sizes = ["dir" if f.is_dir else str(f.size) for f in files]
-    width = max(map(len, sizes), default=0)
+    width = max([len("SIZE"), *map(len, sizes)])
     rows = [("  MODIFIED", "SIZE".rjust(width), "NAME")]
     for f, size in zip(files, sizes, strict=True):
         links = f"  ({f.nlink} links)" if f.nlink > 1 and not f.is_dir else ""
