@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS: dict[str, str] = {
     # the engine
     "CommandJob": "plams_core.commandjob",
+    "DaskJobRunner": "plams_core.daskrunner",
     "Job": "plams_core.basejob",
     "JobManager": "plams_core.jobmanager",
     "JobRunner": "plams_core.jobrunner",

@@ -14,6 +14,7 @@ import os
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import nullcontext
 from os.path import join as opj
@@ -26,10 +27,21 @@ if TYPE_CHECKING:
 __all__ = ["JobRunner", "run_runscript"]
 
 
-def run_runscript(runscript: str, workdir: str, out: str | None, err: str, runflags: Any = None) -> int:
+def run_runscript(
+    runscript: str,
+    workdir: str,
+    out: str | None,
+    err: str,
+    runflags: Any = None,
+    *,
+    new_session: bool = False,
+    on_start: Callable[[int], None] | None = None,
+) -> int:
     """Execute ``workdir/runscript`` with cwd *workdir*, stdout to *out* (inherited if None), stderr to *err*.
 
     Returns the exit code. A module-level function so that executors can ship it elsewhere.
+    *new_session* starts the runscript in a process group of its own (whose id *on_start*
+    receives), so a remote runner can stop it as a whole.
     """
     import subprocess
 
@@ -41,7 +53,19 @@ def run_runscript(runscript: str, workdir: str, out: str | None, err: str, runfl
                 open(opj(workdir, err), "w") as e,
                 open(opj(workdir, out), "w") if out else nullcontext() as o,
             ):
-                return subprocess.run(command, cwd=workdir, stdout=o, stderr=e).returncode
+                if on_start is None:
+                    return subprocess.run(
+                        command, cwd=workdir, stdout=o, stderr=e, start_new_session=new_session
+                    ).returncode
+                with subprocess.Popen(
+                    command, cwd=workdir, stdout=o, stderr=e, start_new_session=new_session
+                ) as p:
+                    on_start(p.pid)
+                    try:
+                        return p.wait()
+                    except BaseException:
+                        p.kill()  # as subprocess.run does
+                        raise
         except OSError as exc:
             # "Text file busy": another thread forked while this runscript was still open for
             # writing; PLAMS's saferun retries the same way.

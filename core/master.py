@@ -25,6 +25,7 @@ import traceback
 import types
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
@@ -62,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
         "--restart",
         action="store_true",
         help="restart in place: move FOLDER to FOLDER.res, load its jobs, rerun in a fresh FOLDER",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="run the runscripts on a Dask cluster: a scheduler address (tcp://host:8786) or local[:N] "
+        "for a LocalCluster of N workers (needs pip install 'plams-tui[dask]')",
     )
     p.add_argument("scripts", nargs="+", metavar="SCRIPT", help="PLAMS script file(s), run as one")
     return p
@@ -106,7 +114,25 @@ def _validate(args: argparse.Namespace) -> tuple[list[Path], dict[str, str], Pat
             raise UsageError(
                 f"-r: working folder {restart_dir} does not exist (give the folder to restart with -f)"
             )
+    if args.dask is not None:
+        from .daskrunner import check_address
+
+        try:
+            check_address(args.dask)
+        except (ImportError, ValueError) as exc:
+            raise UsageError(str(exc)) from None
     return scripts, variables, restart_dir
+
+
+def _use_dask(address: str, config: Any) -> tuple[Any, Any]:
+    """Make a DaskJobRunner on *address* the default runner; returns (client, cluster) to close."""
+    from .daskrunner import DaskJobRunner, connect
+
+    client, cluster = connect(address)
+    config.default_jobrunner = DaskJobRunner(client)
+    where = f"a LocalCluster of {len(client.scheduler_info()['workers'])} workers" if cluster else address
+    print(f"DASK: runscripts run on {where}")
+    return client, cluster
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -155,6 +181,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"plams_core: the previous run stays in {backup}", file=sys.stderr)
         return EXIT_USAGE
     jm = config.default_jobmanager
+    dask = None
+    if args.dask:
+        try:
+            dask = _use_dask(args.dask, config)
+        except (ImportError, ValueError, OSError) as exc:
+            print(f"plams_core: error: {exc}", file=sys.stderr)
+            finish()
+            return EXIT_USAGE
     with open(jm.input, "w", encoding="utf-8") as f:
         f.write(text)
 
@@ -191,6 +225,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         finish()  # joins job threads first: they may still pickle classes of the script's __main__
         if saved_main is not None:
             sys.modules["__main__"] = saved_main
+        if dask is not None:
+            for closable in dask:
+                if closable is not None:
+                    closable.close()
 
     if backup is not None:
         if failed:
