@@ -2,13 +2,16 @@
 
 Every kind of job a folder can hold, in under a second: successful, renamed (``.002``),
 copied by rerun prevention, crashed, failed, not pickled, a partly failed MultiJob and a
-nested MultiJob. It uses a private JobManager and its own copy of the defaults, so it never
+nested MultiJob; with ``running`` also a job still running (``sleep`` in its runscript, in a
+background thread of the caller: it finishes by itself while the app watches, or shows as
+interrupted if the caller exits first). It uses a private JobManager and its own copy of the defaults, so it never
 changes ``config`` and can be called any number of times in one process.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from .basejob import Job, MultiJob
@@ -33,8 +36,12 @@ class OutputCheckedJob(CommandJob):
             return False
 
 
-def build_demo(parent: str | os.PathLike[str], folder: str = "plams_demo") -> Path:
-    """Run the demo jobs in a new working folder *parent*/*folder* (``.002`` ... if taken); return its path."""
+def build_demo(parent: str | os.PathLike[str], folder: str = "plams_demo", *, running: float = 0) -> Path:
+    """Run the demo jobs in a new working folder *parent*/*folder* (``.002`` ... if taken); return its path.
+
+    With *running* > 0 a job named ``running`` is left running for that many seconds (its
+    life cycle in a daemon thread); this returns once its runscript has started.
+    """
     defaults = default_config()
     quiet = defaults.log.copy()
     quiet.stdout = -1  # the folder's logfile gets everything, the terminal nothing
@@ -84,6 +91,14 @@ def build_demo(parent: str | os.PathLike[str], folder: str = "plams_demo") -> Pa
             use_defaults(j)
             j.run(jobrunner=runner, jobmanager=jm)
         jm._clean()
+        if running > 0:
+            waiting = job("running", "still running\n", f"sleep {running:g}; echo OK")
+            use_defaults(waiting)
+            waiting.run(jobrunner=JobRunner(parallel=True), jobmanager=jm)
+            out = Path(jm.workdir) / "running" / "running.out"
+            deadline = time.monotonic() + 10
+            while not out.exists() and time.monotonic() < deadline:  # the runscript opened its output
+                time.sleep(0.01)
     finally:
         jm.close()
     return Path(jm.workdir)

@@ -17,6 +17,9 @@ __all__ = [
     "ResultsError",
     "WorkdirError",
     "WorkdirLockedError",
+    "OptionError",
+    "UnsafePickleError",
+    "CorruptPickleError",
     "os_error_line",
 ]
 
@@ -43,6 +46,18 @@ class WorkdirError(PlamsError):
 
 class WorkdirLockedError(PlamsError):
     """Another process is writing this working folder."""
+
+
+class OptionError(PlamsError, ValueError):
+    """An option has a value that is not one of the allowed ones (the message lists them)."""
+
+
+class UnsafePickleError(PlamsError):
+    """Loading a ``.dill`` would run code from it (the static reader's ``unsafe`` verdict)."""
+
+
+class CorruptPickleError(PlamsError):
+    """A ``.dill`` is not a job pickle, or cannot be loaded (the static reader's ``corrupt`` verdict)."""
 
 
 def os_error_line(exc: OSError, doing: str | None = None) -> str:

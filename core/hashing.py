@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import hashlib
 
-__all__ = ["HASHING_MODES", "sha256", "combine_hashes", "validate_hashing"]
+__all__ = [
+    "HASHING_MODES",
+    "HASHING_CHOICES",
+    "sha256",
+    "combine_hashes",
+    "validate_hashing",
+    "parse_hashing",
+]
 
 #: The values PLAMS accepts for ``JobManager.settings.hashing`` (None/False disable it).
 HASHING_MODES = ("input", "runscript", "input+runscript")
+#: What ``--hashing`` accepts: PLAMS's modes and ``none``.
+HASHING_CHOICES = (*HASHING_MODES, "none")
 
 
 def sha256(data: str | bytes) -> str:
@@ -45,3 +54,15 @@ def validate_hashing(mode: object) -> str | None:
     if mode in HASHING_MODES:
         return str(mode)
     raise ValueError(f"unsupported hashing mode {mode!r}: use one of {', '.join(HASHING_MODES)} or none")
+
+
+def parse_hashing(text: str) -> str | None:
+    """The hashing mode of ``--hashing TEXT`` (None for ``none``).
+
+    Raises :class:`~plams_core.errors.OptionError` listing :data:`HASHING_CHOICES`.
+    """
+    from .errors import OptionError
+
+    if text not in HASHING_CHOICES:
+        raise OptionError(f"--hashing: unknown mode {text!r} (use one of {', '.join(HASHING_CHOICES)})")
+    return None if text == "none" else text

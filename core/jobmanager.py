@@ -23,18 +23,17 @@ import threading
 from os.path import join as opj
 from typing import TYPE_CHECKING, Any
 
-import dill
-
 from .basejob import Job, MultiJob, check_job_name
-from .errors import FileError, PlamsError, WorkdirLockedError
+from .errors import CorruptPickleError, FileError, PlamsError, WorkdirLockedError
 from .functions import config
 from .logfile import emit, job_csv_row, write_csv_row
+from .pickles.loader import LoadedPickle, load_dill
 from .settings import Settings
 
 if TYPE_CHECKING:
     pass
 
-__all__ = ["JobManager", "lock_workdir"]
+__all__ = ["JobManager", "describe_lock_holder", "describe_process", "lock_workdir"]
 
 
 def lock_workdir(workdir: str | os.PathLike[str]) -> int:
@@ -44,19 +43,79 @@ def lock_workdir(workdir: str | os.PathLike[str]) -> int:
     no lock file is written into a folder users browse and copy, and the kernel drops the lock
     when the process dies, so a crash never leaves a stale lock. The descriptor is not inherited
     by runscripts, so a runscript that outlives a killed PLAMS does not keep the folder locked.
+    When the lock is taken, :class:`WorkdirLockedError` names the holder (pid, host, start time
+    and command, from ``/proc/locks`` on Linux) so the user knows which run to wait for.
     """
     fd = os.open(workdir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
-        os.close(fd)
+        try:
+            holder = describe_lock_holder(os.fstat(fd))
+        finally:
+            os.close(fd)
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
             raise WorkdirLockedError(
-                f"working folder {os.fspath(workdir)} is in use by another PLAMS job manager; "
-                "wait for that run to finish or use another folder"
+                f"working folder {os.fspath(workdir)} is in use by another PLAMS job manager"
+                f"{f' ({holder})' if holder else ''}; wait for that run to finish or use another folder"
             ) from None
         raise
     return fd
+
+
+def describe_lock_holder(st: os.stat_result) -> str | None:
+    """Who holds a ``flock`` on the file *st* describes: ``pid N on HOST, started ..., CMD``; None if unknown.
+
+    Linux lists every lock in ``/proc/locks`` by device and inode (``FLOCK ADVISORY WRITE pid
+    maj:min:inode``); the host is this one (flock is local), the start time comes from
+    ``/proc/PID/stat`` and the boot time. Elsewhere, or when the holder is hidden (another pid
+    namespace), None: the message then says only that the folder is in use.
+    """
+    want = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    pids = []
+    for line in lines:
+        parts = line.split()
+        if "->" in parts:  # a waiter, not a holder
+            continue
+        if len(parts) >= 6 and parts[1] == "FLOCK" and parts[5] == want and parts[4].isdigit():
+            pid = int(parts[4])
+            if pid > 0 and pid not in pids:
+                pids.append(pid)
+    if not pids:
+        return None
+    return "; ".join(describe_process(pid) for pid in pids)
+
+
+def describe_process(pid: int) -> str:
+    """``pid N on HOST, started YYYY-MM-DD HH:MM:SS UTC: CMD`` as far as ``/proc`` tells (Linux)."""
+    import socket
+    import time
+
+    text = f"pid {pid} on {socket.gethostname()}"
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        ticks = int(stat[stat.rfind(b")") + 2 :].split()[19])  # field 22: start time after boot
+        with open("/proc/stat", "rb") as f:
+            btime = next(int(ln.split()[1]) for ln in f if ln.startswith(b"btime "))
+        started = btime + ticks / os.sysconf("SC_CLK_TCK")
+        text += ", started " + time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(started))
+    except (OSError, ValueError, IndexError, StopIteration):
+        pass
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
+        if argv:  # the interpreter by its name: the script and its arguments are what tell runs apart
+            cmd = " ".join([os.path.basename(argv[0]), *argv[1:]]).replace("\n", " ")
+            text += ": " + (cmd if len(cmd) <= 100 else cmd[:97] + "...")
+    except OSError:
+        pass
+    return text
 
 
 class JobManager:
@@ -81,15 +140,7 @@ class JobManager:
         use_existing_folder: bool = False,
         log_settings: Settings | None = None,
     ) -> None:
-        self.settings = settings
-        self.jobs: list[Job] = []
-        self.names: dict[str, int] = {}
-        self.hashes: dict[str, Job] = {}
-        self._name_counts: dict[int, tuple[str, int]] = {}  # id(job) -> (full name, counter)
-        self._register_lock = threading.RLock()
-        self._log_settings = log_settings
-        self._lock_fd: int | None = None
-
+        self._init_state(settings, log_settings)
         if path is None:
             self.path = os.getcwd()
         elif os.path.isdir(path):
@@ -117,6 +168,43 @@ class JobManager:
         self.input = opj(self.workdir, "input")
         self.job_logfile = opj(self.workdir, "job_logfile.csv")
 
+    def _init_state(self, settings: Settings, log_settings: Settings | None) -> None:
+        self.settings = settings
+        self.jobs: list[Job] = []
+        self.names: dict[str, int] = {}
+        self.hashes: dict[str, Job] = {}
+        self._name_counts: dict[int, tuple[str, int]] = {}  # id(job) -> (full name, counter)
+        self._register_lock = threading.RLock()
+        self._log_settings = log_settings
+        self._lock_fd: int | None = None
+
+    @classmethod
+    def embedded(
+        cls,
+        workdir: str | os.PathLike[str],
+        settings: Settings | None = None,
+        *,
+        log_settings: Settings | None = None,
+    ) -> JobManager:
+        """A manager over the existing working folder *workdir*, to load its jobs into (the action layer).
+
+        It neither locks the folder nor writes into it: no ``logfile``, no ``job_logfile.csv``
+        (log lines go to the log sinks only, unless *log_settings* asks for stdout). Loaded
+        jobs get their hashes registered as with any manager; it is not meant to run jobs.
+        """
+        raw = os.fspath(workdir)
+        if not os.path.isdir(raw):
+            raise FileError(f"working folder {raw} is not a folder")
+        jm = cls.__new__(cls)
+        quiet = Settings({"file": -1, "stdout": -1, "csv": -1, "date": True, "time": True})
+        jm._init_state(settings if settings is not None else config.jobmanager.copy(), log_settings or quiet)
+        jm.workdir = os.path.realpath(raw)
+        jm.path, jm.folder = os.path.split(jm.workdir)
+        jm.logfile = None  # type: ignore[assignment]
+        jm.input = opj(jm.workdir, "input")
+        jm.job_logfile = None  # type: ignore[assignment]
+        return jm
+
     @property
     def foldername(self) -> str:
         """The working folder name (PLAMS 2018+'s attribute name)."""
@@ -135,7 +223,7 @@ class JobManager:
 
     def _log_job_row(self, job: Job) -> None:
         """Append *job*'s summary to ``job_logfile.csv`` (PLAMS 2026 logs it at level 3)."""
-        if 3 <= self.log_settings.get("csv", 7):
+        if self.job_logfile is not None and 3 <= self.log_settings.get("csv", 7):
             write_csv_row(self.job_logfile, job_csv_row(job))
 
     # -- registration --------------------------------------------------------------------------
@@ -239,33 +327,46 @@ class JobManager:
 
     # -- loading -------------------------------------------------------------------------------
 
-    def load_job(self, filename: str | os.PathLike[str]) -> Job | None:
+    def load_job(self, filename: str | os.PathLike[str], *, allow_unsafe: bool = False) -> Job | None:
         """Load a job from a ``.dill`` file and attach it to this manager.
 
         Restores what pickling dropped: ``jobmanager``, ``path`` (the folder of *filename*),
         ``default_settings`` (``[config.job]``) and, recursively, the children's ``parent`` and
         ``path``; ``_dont_pickle`` attributes become None. Results are refreshed and hashes
         registered, so rerun prevention sees the job. The job is not registered (no folder, no
-        renaming, no cleaning). A file that cannot be unpickled is logged and None returned.
+        renaming, no cleaning). A file that the static reader finds unsafe (unless
+        *allow_unsafe*) or corrupt, or that cannot be unpickled, is logged and None returned
+        (see :meth:`load_pickle`).
         """
         filename = os.fspath(filename)
         if not os.path.isfile(filename):
             raise FileError(f"File {filename} not present")
-        filename = os.path.abspath(filename)
         try:
-            with open(filename, "rb") as f:
-                job = dill.load(f)
-            if not isinstance(job, Job):
-                raise TypeError(f"it holds a {type(job).__name__}, not a job")
-        except Exception as exc:
-            self.log(f"Unpickling of {filename} failed: {type(exc).__name__}: {exc}", 1)
+            return self.load_pickle(filename, allow_unsafe=allow_unsafe, import_user_modules=True).job
+        except PlamsError as exc:
+            self.log(f"Unpickling of {os.path.abspath(filename)} failed: {exc}", 1)
             return None
+
+    def load_pickle(
+        self,
+        filename: str | os.PathLike[str],
+        *,
+        allow_unsafe: bool = False,
+        import_user_modules: bool = False,
+    ) -> LoadedPickle:
+        """:meth:`load_job` that raises instead of logging, and returns what the load made (for repickling).
+
+        The static reader judges the bytes first (:func:`plams_core.pickles.loader.load_dill`):
+        UnsafePickleError, CorruptPickleError, FileError. *import_user_modules* imports the
+        modules the pickle names (as PLAMS does); without it their classes become stand-ins.
+        """
+        filename = os.path.abspath(os.fspath(filename))
+        loaded = load_dill(filename, allow_unsafe=allow_unsafe, import_user_modules=import_user_modules)
         try:
-            self._setstate(job, os.path.dirname(filename), None)
+            self._setstate(loaded.job, os.path.dirname(filename), None)
         except Exception as exc:
-            self.log(f"Unpickling of {filename} failed: {type(exc).__name__}: {exc}", 1)
-            return None
-        return job
+            raise CorruptPickleError(f"{filename}: {type(exc).__name__}: {exc}"[:300]) from None
+        return loaded
 
     def _setstate(self, job: Job, path: str, parent: MultiJob | None) -> None:
         import threading as _threading

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import glob
 import os
 import re
 import shutil
@@ -330,37 +329,27 @@ class Results:
         ``'all'``: nothing. ``'none'``, ``None``, ``[]``: every file (recursively; ``.dill``
         files are never in ``files``). A list of glob patterns: keep only those. A list
         starting with ``'-'``: delete only those. ``$JN`` is the job name, ``$CH`` each child's.
-
-        We follow the documentation and PLAMS 2024.107. PLAMS 2026.104 compares Path objects
-        with the str results of glob here, so its keep-lists delete everything and its
-        ``'-'`` lists delete nothing.
+        Which files go is decided by :func:`plams_core.cleaning.files_to_clean`, the same
+        function the ``clean`` action uses (it follows the documentation and PLAMS 2024.107,
+        not 2026.104's broken list forms).
         """
+        from .cleaning import InvalidKeepError, files_to_clean
+
         if arg == "all":
             return
         job = self.job
         assert job is not None and job.path is not None
-        path = job.path
-        absfiles = [opj(path, f) for f in self.files]
         children = [child.name for child in job] if hasattr(job, "children") else []  # type: ignore[attr-defined]
-        if arg in ("none", None) or (isinstance(arg, list) and not arg):
-            for f in absfiles:
-                if os.path.isfile(f):
-                    os.remove(f)
-        elif isinstance(arg, list):
-            reverse = arg[0] == "-"
-            patterns = arg[1:] if reverse else arg
-            matched: set[str] = set()
-            for pattern in patterns:
-                pattern = pattern.replace("$JN", job.name)
-                expanded = [pattern.replace("$CH", ch) for ch in children] if "$CH" in pattern else [pattern]
-                for p in expanded:
-                    matched.update(glob.glob(opj(glob.escape(path), p)))
-            for f in absfiles:
-                if (f in matched) == reverse and os.path.isfile(f):
-                    os.remove(f)
-                    job._log(f"Deleting file {f}", 5)
-        else:
+        try:
+            doomed = files_to_clean(arg, path=job.path, name=job.name, files=self.files, children=children)
+        except InvalidKeepError:
             job._log(f"WARNING: {arg} is not a valid keep/save argument", 3)
+            doomed = []
+        listed = isinstance(arg, (list, tuple)) and bool(arg)
+        for f in doomed:
+            os.remove(opj(job.path, f))
+            if listed:  # PLAMS logs each file only for the list forms
+                job._log(f"Deleting file {opj(job.path, f)}", 5)
         self.refresh()
 
     @staticmethod

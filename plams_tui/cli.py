@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in ("ls", "show", *SUBCOMMANDS):
         importlib.import_module(f"plams_tui.commands.{name}").add_parser(sub)
-    # `plams-tui WORKDIR` (the interactive app) comes with the app; until then it prints help.
+    # `plams-tui [WORKDIR]` (the app) is parsed by plams_tui.launch: main() hands over to it.
     return parser
 
 
@@ -52,12 +52,27 @@ def _error(message: str) -> int:
     return 2
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
+    return {
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``plams-tui`` with *argv* (default: the command line); return the exit status."""
+    from plams_tui.commands.common import glue_dash_values
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = glue_dash_values(list(sys.argv[1:] if argv is None else argv))
+    from plams_tui.launch import wants_app
+
+    app = wants_app(argv, _subcommands(parser))
+    args = None if app else parser.parse_args(argv)
     func = getattr(args, "func", None)
-    if func is None:
+    if func is None and not app:
         parser.print_help()
         return 2
     from plams_core.errors import PlamsError, os_error_line
@@ -65,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .output import OutputError, silence_stdout
 
     try:
+        if app:  # `plams-tui [WORKDIR] [--poll [S]]`, `plams-tui --demo [DIR]`
+            from plams_tui.launch import run_app
+
+            return run_app(argv)
         return int(func(args))
     except BrokenPipeError:  # `plams-tui ls | head`: the reader has all it wanted
         silence_stdout()

@@ -1,19 +1,49 @@
 """The read side: a fast, read-only index of any PLAMS working folder.
 
 Nothing here writes into a working folder or runs code from it. ``scan`` builds the
-:class:`WorkdirIndex`; ``sources`` reads the text log and ``job_logfile.csv``; ``procs``
-finds live processes inside job folders; ``cache`` is the opt-in summary cache kept outside
-the folder. ``.dill`` files are read by :mod:`plams_core.pickles`.
+:class:`WorkdirIndex`; ``records`` holds what it says of a job (:class:`JobRecord`, its JSON
+shape, the status filter); ``reading`` reads job folders (in helper processes when many);
+``sources`` reads the text log and ``job_logfile.csv``; ``procs`` finds live processes inside
+job folders; ``cache`` is the opt-in summary cache kept outside the folder. ``.dill`` files
+are read by :mod:`plams_core.pickles`.
 """
 
-from .scan import STATUS_SOURCES, FileEntry, IndexUpdate, JobDetail, JobRecord, WorkdirIndex, scan_workdir
+from .records import (
+    STATUS_FILTERS,
+    STATUS_SOURCES,
+    STATUSES,
+    DillState,
+    FileEntry,
+    IndexUpdate,
+    JobDetail,
+    JobRecord,
+    Kind,
+    Status,
+    StatusSource,
+    filter_records,
+    parse_status_filter,
+    records_json,
+)
+from .scan import ScanBatch, WorkdirIndex, natural_key, scan_workdir, scan_workdir_iter
 
 __all__ = [
+    "STATUS_FILTERS",
     "STATUS_SOURCES",
+    "STATUSES",
+    "DillState",
     "FileEntry",
     "IndexUpdate",
     "JobDetail",
     "JobRecord",
+    "Kind",
+    "ScanBatch",
+    "Status",
+    "StatusSource",
     "WorkdirIndex",
+    "filter_records",
+    "natural_key",
+    "parse_status_filter",
+    "records_json",
     "scan_workdir",
+    "scan_workdir_iter",
 ]

@@ -39,13 +39,17 @@ How the folder is read
   times of files are read by :meth:`WorkdirIndex.detail`, for one job); ``.in``/``.run``
   hashed with hashlib on bytes; the csv read once with the csv module; the text log read
   only when a job needs it, with literal-prefixed regexes over the whole text. From
-  ``PARALLEL_THRESHOLD`` folders on a level, forked children (one per usable CPU but one)
-  and the main process share them in chunks; the main process reads the csv first (only
-  when the caller has no other threads: forking a threaded process is unsafe). A ``.dill``
-  that differs from one already read only in data (the same script's other jobs) is
-  answered without unpickling (:mod:`plams_core.pickles.templates`). The cyclic garbage
-  collector is paused during a scan. .dill summaries and hashes are cached by
-  (inode, mtime_ns, size) outside the folder (:mod:`plams_core.index.cache`).
+  ``PARALLEL_THRESHOLD`` folders on a level, helper processes (one per usable CPU but one:
+  forked in a process without threads, spawned in one with threads) and the calling thread
+  share them in chunks; the caller reads the csv first (:mod:`plams_core.index.reading`).
+  A ``.dill`` that differs from one already read only in data (the same script's other
+  jobs) is answered without unpickling (:mod:`plams_core.pickles.templates`). .dill
+  summaries and hashes are cached by (inode, mtime_ns, size) outside the folder
+  (:mod:`plams_core.index.cache`). The garbage collector is left alone: a caller that
+  scans big folders in a short-lived process may pause it (``plams-tui ls`` does).
+* Threads: nothing is kept in module globals, so scans run from any number of threads at
+  once. One index may be read from several threads while one refreshes it: a lock inside
+  :class:`WorkdirIndex` serialises refreshes, and readers get consistent snapshots.
 * Refresh: :meth:`WorkdirIndex.refresh_paths` rescans the folders the paths are in (a new
   folder with everything below it), drops vanished ones, tails the csv/log when they are
   among the paths, re-reads the process table, then re-resolves those jobs and their
@@ -54,13 +58,10 @@ How the folder is read
 
 from __future__ import annotations
 
-import gc
-import hashlib
 import os
-import sys
+import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from ..errors import WorkdirError
@@ -68,6 +69,8 @@ from ..hashing import combine_hashes, validate_hashing
 from ..status import FINAL_STATUSES
 from .cache import ScanCache
 from .procs import processes_inside
+from .reading import ReadContext, _Folder, pool_size, read_folder_parts, read_folders
+from .records import STATUS_SOURCES, FileEntry, IndexUpdate, JobDetail, JobRecord, make_record
 from .sources import JobCsv, JobLog, WorkdirLayout, find_layout, parse_csv_timeline
 
 __all__ = [
@@ -77,430 +80,35 @@ __all__ = [
     "WorkdirIndex",
     "IndexUpdate",
     "scan_workdir",
+    "scan_workdir_iter",
+    "ScanBatch",
     "STATUS_SOURCES",
+    "natural_key",
 ]
 
-#: Where a status can come from, best first.
-STATUS_SOURCES = ("dill", "csv", "process", "logfile", "files", "children", "unknown")
-#: From this many folders to read on one level, forked processes read them in parallel.
-PARALLEL_THRESHOLD = 500
-_MAX_DEPTH = 32
 _OK = frozenset({"successful", "copied"})
 _FINAL = frozenset(str(s) for s in FINAL_STATUSES)
 _OWN_EXTS = (".in", ".run", ".out", ".err")
+#: Status sources of a streamed record that later reads can change (placeholders; the text log's count of a name).
+_REDO = frozenset({"pending", "logfile", "unknown", "files"})
+_BATCH = 2000  # records per batch at the end of a streamed scan
 
 
-class FileEntry(NamedTuple):
-    """A file (or subfolder, ``is_dir``) directly in a job folder."""
-
-    name: str
-    size: int | None
-    mtime_ns: int
-    inode: int
-    nlink: int
-    is_dir: bool
+def natural_key(name: str) -> list[Any]:
+    """Sort key that puts ``job2`` before ``job10`` (digit runs compare as numbers)."""
+    return [int(t) if t.isdigit() else t for t in _DIGITS.split(name)]
 
 
-class _Dill(NamedTuple):
-    """The parts of a DillInfo a listing needs (plain data: picklable and marshallable)."""
-
-    verdict: str
-    reason: str | None
-    class_name: str | None
-    status: str | None
-    children: tuple[str, ...]
+_DIGITS = re.compile(r"(\d+)")
 
 
-class _Folder(NamedTuple):
-    """What one scandir of a folder found (read in a worker process for big folders)."""
+class ScanBatch(NamedTuple):
+    """Records read so far, from :func:`scan_workdir_iter` (whose docstring is the contract)."""
 
-    rel: str
-    names: tuple[str, ...]  # entries directly inside; folders end with '/'
-    inodes: tuple[int, ...]  # of its files (no stat needed: scandir knows them)
-    subdirs: tuple[str, ...]
-    single: bool  # holds $JN.in/.run/.out/.err
-    in_hash: str | None
-    run_hash: str | None
-    dill: _Dill | None  # None: no $JN.dill
-
-
-@dataclass(slots=True)
-class JobRecord:
-    """One job of a working folder as a listing shows it. Records are replaced, never changed.
-
-    Details that cost a stat or a read per file (sizes, times, the .dill's settings and status
-    log) are in :meth:`WorkdirIndex.detail`.
-    """
-
-    name: str
-    path: str  # relative to the working folder, POSIX
-    parent: str | None
-    kind: str  # 'single' | 'multi'
-    class_name: str | None
-    status: str
-    status_source: str
-    interrupted: bool
-    hash: str | None
-    dill: str  # 'ok' | 'missing' | 'corrupt' | 'unsafe'
-    dill_reason: str | None = None
-    copied_from: str | None = None
-    children: tuple[str, ...] = ()
-    files: tuple[str, ...] = ()  # names directly in the job folder; folders end with '/'
-    error: str | None = None  # the error message job_logfile.csv recorded
-    pids: tuple[int, ...] = ()  # live processes inside the job folder
-    log_name: str | None = None  # the full name the text log uses
-
-    def to_dict(self) -> dict[str, Any]:
-        """The record as JSON-ready data (one object of ``plams-tui ls --json``)."""
-        return {
-            "name": self.name,
-            "path": self.path,
-            "parent": self.parent,
-            "status": self.status,
-            "hash": self.hash,
-            "class": self.class_name,
-            "dill": self.dill,
-            "kind": self.kind,
-            "status_source": self.status_source,
-            "interrupted": self.interrupted,
-            "copied_from": self.copied_from,
-            "dill_reason": self.dill_reason,
-            "files": list(self.files),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class JobDetail:
-    """Everything known about one job: its record plus what a listing does not read."""
-
-    record: JobRecord
-    files: tuple[FileEntry, ...]
-    timeline: tuple[tuple[str, str], ...]  # (time as recorded, status)
-    timeline_source: str | None  # 'dill' (ISO times), 'csv', 'logfile' ([dd.mm|HH:MM:SS]) or None
-    settings: Mapping[str, Any]  # keep, save, pickle, link_files from the .dill
-    class_module: str | None
-    by_value: bool  # the class is stored in the .dill itself (defined in the script)
-    recorded_path: str | None  # where the .dill says the job was
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data (``plams-tui show --json``)."""
-        d = self.record.to_dict()
-        d.update(
-            files=[
-                {
-                    "name": f.name,
-                    "size": f.size,
-                    "mtime_ns": f.mtime_ns,
-                    "inode": f.inode,
-                    "nlink": f.nlink,
-                    "is_dir": f.is_dir,
-                }
-                for f in self.files
-            ],
-            children=list(self.record.children),
-            timeline=[{"time": t, "status": st} for t, st in self.timeline],
-            timeline_source=self.timeline_source,
-            settings={k: self.settings.get(k) for k in ("keep", "save", "pickle", "link_files")},
-            class_module=self.class_module,
-            by_value=self.by_value,
-            recorded_path=self.recorded_path,
-            error=self.record.error,
-            pids=list(self.record.pids),
-            log_name=self.record.log_name,
-        )
-        return d
-
-
-@dataclass(frozen=True, slots=True)
-class IndexUpdate:
-    """What :meth:`WorkdirIndex.refresh_paths` changed: new or different records, and removed paths."""
-
-    changed: tuple[JobRecord, ...]
-    removed: tuple[str, ...]
-
-    def __bool__(self) -> bool:
-        return bool(self.changed or self.removed)
-
-
-# ------------------------------------------------------------------------ reading a job folder
-
-_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (hot loop)
-
-# Set before forking so the children inherit them (copy-on-write) instead of receiving them.
-_worker_state: tuple[str, str | None, ScanCache] | None = None
-
-
-_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-# Below malloc's mmap threshold (128 KiB): a 1 MiB first read cost an mmap/munmap pair and
-# page faults per file, ~20 us, more than the rest of reading a job folder.
-_HASH_READ = 1 << 16
-
-
-def _sha256_fd(fd: int) -> str:
-    data = os.read(fd, _HASH_READ)
-    if len(data) < _HASH_READ:  # a short read of a regular file is its end: one read for most inputs
-        return hashlib.sha256(data).hexdigest()
-    h = hashlib.sha256(data)
-    while chunk := os.read(fd, _HASH_READ):
-        h.update(chunk)
-    return h.hexdigest()
-
-
-def _file_hash(path: str, rel: str, cache: ScanCache, used: dict[Any, Any] | None) -> str | None:
-    """sha256 of the file at *path*; with a cache (*used* not None) looked up by (rel, inode, mtime, size)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | _O_CLOEXEC)  # cheaper than open(): no buffered file object
-    except OSError:
-        return None
-    try:
-        if used is None:
-            return _sha256_fd(fd)  # no cache: no key, so no fstat
-        st = os.fstat(fd)
-        key = (rel, st.st_ino, st.st_mtime_ns, st.st_size)
-        digest = cache.get(key)
-        if type(digest) is not str:  # not cached (or a foreign value)
-            digest = _sha256_fd(fd)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    used[key] = digest
-    return digest
-
-
-def _read_folder(
-    prefix: str, rel: str, hashing: str | None, cache: ScanCache, used: dict[Any, Any] | None
-) -> Any:
-    """One scandir of *rel*; hash its $JN.in/$JN.run and read its $JN.dill. None if it vanished.
-
-    No file is stat-ed but the .dill (scandir gives names, types and inodes for free), and
-    that only for its cache key. Returns plain tuples (the fields of a _Folder): they pickle
-    far faster than NamedTuples on their way back from a worker. Cache entries used are
-    added to *used* (None: the cache is off, nothing to record or send back).
-    """
-    path = prefix + rel
-    names: list[str] = []
-    inodes: list[int] = []
-    subdirs: list[str] = []
-    name = rel.rpartition("/")[2]
-    has_in = has_run = has_dill = single = False
-    try:
-        with os.scandir(path) as it:
-            for e in it:
-                fname = e.name
-                try:
-                    if e.is_dir(follow_symlinks=False):
-                        subdirs.append(fname)
-                        names.append(fname + "/")
-                        continue
-                    inodes.append(e.inode())
-                except OSError:
-                    continue  # removed while listing
-                names.append(fname)
-                if fname.startswith(name):
-                    ext = fname[len(name) :]
-                    if ext == ".in":
-                        has_in = single = True
-                    elif ext == ".run":
-                        has_run = single = True
-                    elif ext == ".out" or ext == ".err":
-                        single = True
-                    elif ext == ".dill":
-                        has_dill = True
-    except FileNotFoundError:
-        return None
-    except OSError:
-        pass  # unreadable: a folder with no visible files
-    in_hash = run_hash = None
-    if single and hashing:
-        if has_in and hashing != "runscript":
-            in_hash = _file_hash(f"{path}/{name}.in", f"{rel}/{name}.in", cache, used)
-        if has_run and hashing != "input":
-            run_hash = _file_hash(f"{path}/{name}.run", f"{rel}/{name}.run", cache, used)
-    dill = None
-    if has_dill:
-        from ..pickles.reader import read_dill_summary  # lazy: most of the index does not need it
-
-        dill_path = f"{path}/{name}.dill"
-        if used is None:  # no cache: the reader opens, fstats and reads it once
-            return (
-                rel,
-                tuple(names),
-                tuple(inodes),
-                tuple(subdirs),
-                single,
-                in_hash,
-                run_hash,
-                read_dill_summary(dill_path),
-            )  # detail() re-reads it in full, with the timeline
-        try:
-            st = os.stat(dill_path)
-            key: Any = (f"{rel}/{name}.dill", st.st_ino, st.st_mtime_ns, st.st_size)
-        except OSError:
-            key = None
-        dill = cache.get(key) if key is not None else None
-        if not (type(dill) is tuple and len(dill) == 5 and type(dill[4]) in (tuple, list)):  # noqa: E721
-            dill = None  # not cached, or cached by another version: read it again
-        if dill is None:
-            dill = read_dill_summary(dill_path)
-        if key is not None and dill[0] != "missing":  # don't remember a file that vanished under us
-            used[key] = dill
-    return (rel, tuple(names), tuple(inodes), tuple(subdirs), single, in_hash, run_hash, dill)
-
-
-def _folder_of(raw: Any) -> _Folder:
-    """Rebuild the typed folder from what a worker sent."""
-    dill = raw[7]
-    if dill is not None:
-        dill = _new(_Dill, (*dill[:4], tuple(dill[4])))
-    return _new(_Folder, (*raw[:7], dill))
-
-
-def _read_many(rels: list[str]) -> tuple[list[Any], dict[Any, Any] | None]:
-    """Read the folders *rels* (in a forked child, or in the caller); the cache entries used."""
-    assert _worker_state is not None
-    prefix, hashing, cache = _worker_state
-    used: dict[Any, Any] | None = {} if cache.enabled else None
-    return [_read_folder(prefix, rel, hashing, cache, used) or rel for rel in rels], used
-
-
-#: Folders per claimed chunk: small enough that every process stays busy to the end.
-_CHUNK = 250
-
-
-def _forked_read(
-    level: list[str], workers: int, meanwhile: Callable[[], None] | None
-) -> list[tuple[list[Any], dict[Any, Any] | None]]:
-    """Read *level* with *workers* forked children and this process, sharing chunks dynamically.
-
-    Chunk numbers are queued in a pipe (2-byte reads, atomic below PIPE_BUF); every process
-    claims the next one when done with its last, so a busy core slows nobody down. The main
-    process runs *meanwhile* first (the csv), then reads chunks itself: its results need no
-    transfer. Children send theirs with :mod:`marshal` (plain tuples: several times faster
-    than pickle) once the queue is empty and leave with ``os._exit``. Chunks a child claimed
-    but never delivered (it died) are read here afterwards.
-    """
-    import marshal
-
-    from ..pickles import reader as _reader  # noqa: F401  imported once here, not again in every child
-
-    size = max(_CHUNK, -(-len(level) // 30_000))  # at most 30,000 chunks: the queue fits a pipe buffer
-    chunks = [level[i : i + size] for i in range(0, len(level), size)]
-    qr, qw = os.pipe()
-    os.write(qw, b"".join(i.to_bytes(2, "little") for i in range(len(chunks))))  # < 64 KiB: never blocks
-    os.close(qw)  # the queue is complete: an empty read means it is drained
-
-    def claim() -> Iterator[int]:
-        while len(b := os.read(qr, 2)) == 2:
-            yield int.from_bytes(b, "little")
-
-    children: list[tuple[int, int]] = []
-    try:
-        for _ in range(workers):
-            rr, rw = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # child: never returns
-                code = 1
-                try:
-                    os.close(rr)
-                    out = [_read_many(chunks[i]) for i in claim()]
-                    data = marshal.dumps(out)
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(rw, view) :]
-                    code = 0
-                finally:
-                    os._exit(code)  # no atexit, no flushing of the parent's buffers
-            os.close(rw)
-            children.append((pid, rr))
-        if meanwhile is not None:
-            meanwhile()
-        parts = [_read_many(chunks[i]) for i in claim()]
-        while children:
-            pid, rr = children[-1]
-            with os.fdopen(rr, "rb") as f:
-                children.pop()
-                data = f.read()
-                os.waitpid(pid, 0)
-            try:
-                parts.extend(marshal.loads(data))
-            except (EOFError, ValueError, TypeError):
-                pass  # a child that died: its chunks are read below
-        done = {raw if type(raw) is str else raw[0] for raws, _ in parts for raw in raws}
-        if len(done) < len(level):
-            parts.append(_read_many([r for r in level if r not in done]))
-        return parts
-    finally:
-        os.close(qr)
-        for pid, rr in children:  # only after an error: stop and reap the children left
-            os.close(rr)
-            try:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-            except (ChildProcessError, ProcessLookupError):
-                pass
-
-
-def _read_folders(
-    rels: list[str],
-    prefix: str,
-    hashing: str | None,
-    cache: ScanCache,
-    pool_size: int,
-    meanwhile: Callable[[], None] | None = None,
-) -> Iterator[tuple[str, _Folder | None]]:
-    """Read *rels* and every folder below one that is not a SingleJob; in parallel when many.
-
-    *meanwhile* runs once while the other processes read the first level (the csv and log
-    are read then). In parallel, folders come in the order the processes claimed them.
-    """
-    global _worker_state
-    _worker_state = (prefix, hashing, cache)
-    try:
-        level = rels
-        depth = 0
-        while level and depth < _MAX_DEPTH:
-            parts: Iterable[tuple[list[Any], dict[Any, Any] | None]]
-            if pool_size > 1 and len(level) >= PARALLEL_THRESHOLD:
-                parts = _forked_read(level, pool_size - 1, meanwhile)
-                meanwhile = None
-            else:
-                parts = [_read_many(level)]
-            nxt: list[str] = []
-            for raws, used in parts:
-                if used:
-                    cache.update(used)
-                for raw in raws:
-                    if type(raw) is str:  # the folder vanished
-                        yield raw, None
-                        continue
-                    folder = _folder_of(raw)
-                    yield folder.rel, folder
-                    if not folder.single:
-                        rel = folder.rel
-                        nxt.extend(rel + "/" + d for d in folder.subdirs)
-            level = nxt
-            depth += 1
-        if meanwhile is not None:
-            meanwhile()
-    finally:
-        _worker_state = None
-
-
-def _pool_size(workers: int | None, count_hint: int) -> int:
-    if workers is not None:
-        return max(1, workers)
-    if (
-        count_hint < PARALLEL_THRESHOLD
-        or threading.active_count() > 1
-        or not sys.platform.startswith("linux")
-    ):
-        return 1  # fork in a threaded process can deadlock; elsewhere fork is not the default
-    try:
-        cpus = len(os.sched_getaffinity(0))  # the CPUs this process may use, not all the machine has
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 8))
+    records: list[JobRecord]  # insert or replace by path
+    removed: tuple[str, ...]  # paths to drop (only in the last batch)
+    progress: tuple[int, int]  # (folders read, folders known to read)
+    index: WorkdirIndex
 
 
 # ------------------------------------------------------------------------------- the index
@@ -528,8 +136,9 @@ def _with_ancestors(rels: set[str]) -> set[str]:
 class WorkdirIndex:
     """The jobs of one working folder, by path relative to it. Built by :func:`scan_workdir`.
 
-    Iterating yields records in folder-tree order. The index is not thread-safe: one thread
-    (the app's watcher) calls :meth:`refresh_paths`.
+    Iterating yields records in folder-tree order (a snapshot taken when iteration starts).
+    Thread-safe: refreshes from any thread are serialised by a lock; reading methods see the
+    index either before or after a refresh, never half-way.
     """
 
     def __init__(self, root: str, hashing: str | None, cache: ScanCache, workers: int | None) -> None:
@@ -539,6 +148,8 @@ class WorkdirIndex:
         self._cache = cache
         self._workers = workers
         self._prefix = root.rstrip("/") + "/"
+        self._ctx = ReadContext(self._prefix, hashing, cache)
+        self._lock = threading.RLock()  # held while the index changes (scan, refresh)
         self._top_files: set[str] = set()
         self._folders: dict[str, _Folder] = {}
         self._records: dict[str, JobRecord] = {}
@@ -557,10 +168,11 @@ class WorkdirIndex:
         return len(self._records)
 
     def __iter__(self) -> Iterator[JobRecord]:
-        if self._order is None:
-            self._order = sorted(self._records, key=lambda r: r.split("/"))
-        records = self._records
-        return (records[r] for r in self._order)
+        with self._lock:
+            if self._order is None:
+                self._order = sorted(self._records, key=lambda r: r.split("/"))
+            records = self._records
+            return iter([records[r] for r in self._order])
 
     def __contains__(self, path: object) -> bool:
         return isinstance(path, str) and self._normalise(path) in self._records
@@ -571,19 +183,34 @@ class WorkdirIndex:
 
     @property
     def records(self) -> Mapping[str, JobRecord]:
-        """All records by relative path (a read-only view)."""
+        """All records by relative path (a read-only snapshot)."""
         from types import MappingProxyType
 
-        return MappingProxyType(self._records)
+        with self._lock:
+            return MappingProxyType(dict(self._records))
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What could not be read, one line each: the csv or text log (``job_logfile.csv: ...``),
+        then each job's (``path: cannot read ...``), in folder-tree order. Empty when all was read.
+        """
+        with self._lock:
+            out = [p for p in (self._csv.problem, self._log.problem) if p]
+            for rec in self:
+                out.extend(f"{rec.path}: {p}" for p in rec.problems)
+            return tuple(out)
 
     def detail(self, path: str) -> JobDetail:
         """One job in full: files with sizes and times, timeline, .dill settings (reads that job only).
 
         Raises :class:`~plams_core.errors.WorkdirError` if no job is at *path*.
         """
-        rec = self.get(path)
-        if rec is None:
-            raise WorkdirError(f"{path}: no such job in {self.root}")
+        with self._lock:  # what the index knows now; the files are read without the lock
+            rec = self.get(path)
+            if rec is None:
+                raise WorkdirError(f"{path}: no such job in {self.root}")
+            csv_row = self._csv.rows.get(rec.path)
+            logfile = self.layout.logfile
         folder = self._prefix + rec.path
         files = []
         for name in rec.files:
@@ -610,14 +237,13 @@ class WorkdirIndex:
         ok = info is not None and info.verdict == "ok"
         timeline: tuple[tuple[str, str], ...] = ()
         source = None
-        csv_row = self._csv.rows.get(rec.path)
         if ok and info is not None and info.status_log:
             timeline, source = tuple(tuple(x) for x in info.status_log), "dill"  # type: ignore[misc]
         elif csv_row is not None and csv_row.timeline:
             timeline, source = tuple(parse_csv_timeline(csv_row.timeline)), "csv"
-        elif rec.log_name is not None and self.layout.logfile is not None:
+        elif rec.log_name is not None and logfile is not None:
             try:
-                with open(self._prefix + self.layout.logfile, "rb") as f:
+                with open(self._prefix + logfile, "rb") as f:
                     text = f.read().decode("utf-8", "replace")
                 timeline = tuple(JobLog.history(text, rec.log_name))
                 source = "logfile" if timeline else None
@@ -647,6 +273,11 @@ class WorkdirIndex:
         return p.strip("/").removeprefix("./")
 
     def _scan(self) -> None:
+        for _ in self._stream(False):
+            pass
+
+    def _stream(self, stream: bool) -> Iterator[ScanBatch]:
+        """The first scan; with *stream*, yield what is known as it is read (see :func:`scan_workdir_iter`)."""
         top_dirs: list[str] = []
         try:
             with os.scandir(self.root) as it:
@@ -658,22 +289,47 @@ class WorkdirIndex:
         except OSError as exc:
             raise WorkdirError(f"{self.root}: cannot read the folder ({exc.strerror})") from None
         self.layout = find_layout(self._top_files, os.path.basename(self.root.rstrip("/")))
-        pool = _pool_size(self._workers, len(top_dirs))
-        # the csv and the log are read while the workers read the job folders
-        for rel, folder in _read_folders(
-            top_dirs, self._prefix, self.hashing, self._cache, pool, meanwhile=self._read_sources
-        ):
-            if folder is not None:
-                self._folders[rel] = folder
-        self._csv.rematch(set(self._folders))  # rows of a folder that moved: matched by known paths
         self._refresh_procs()
-        self._classify(set(self._folders))
-        for rel in self._kinds:
-            if self._kinds[rel]:
-                self._records[rel] = self._resolve(rel)
-        self._link_copies(set(self._records))
+        total, done = len(top_dirs), 0
+        # what the caller was given, by path: replaced at the end only where it differs
+        shown: dict[str, JobRecord] = {}
+        if stream:
+            top_dirs.sort(key=natural_key)  # rows fill in from the top of the list
+            shown = {rel: _placeholder(rel) for rel in top_dirs}
+            yield ScanBatch(list(shown.values()), (), (0, total), self)
+        pool = pool_size(self._workers, len(top_dirs))
+        folders = self._folders
+        # the csv and the log are read while the helpers read the job folders
+        for part in read_folder_parts(self._ctx, top_dirs, pool, meanwhile=self._read_sources):
+            ready = []
+            for rel, folder in part:
+                done += 1
+                if folder is None:
+                    continue
+                folders[rel] = folder
+                if folder.single:
+                    if stream and "/" not in rel:
+                        ready.append(rel)  # a top-level SingleJob: nothing below can change its kind
+                else:
+                    total += len(folder.subdirs)
+            if stream:
+                # statuses from what is known now; the few that later reads can change are redone below
+                self._classify(set(ready))
+                batch = [self._resolve(rel) for rel in ready]
+                shown.update((rec.path, rec) for rec in batch)
+                yield ScanBatch(batch, (), (done, total), self)
+        late = self._csv.rematch(set(folders))  # rows of a folder that moved: matched by known paths
+        self._classify(set(folders))
+        records = self._records
+        for rel, kind in self._kinds.items():
+            if kind:
+                rec = shown.get(rel)
+                if rec is None or rec.status_source in _REDO or rel in late or rec.kind != kind:
+                    rec = self._resolve(rel)
+                records[rel] = rec
+        self._link_copies(set(records))
         if (
-            not self._records
+            not records
             and self.layout.logfile is None
             and self.layout.csv is None
             and self.layout.input is None
@@ -682,6 +338,12 @@ class WorkdirIndex:
                 f"{self.root}: not a PLAMS working folder (no job folders, logfile, job_logfile.csv or input)"
             )
         self._cache.save(self.root, only_used=True)
+        if stream:
+            changed = [rec for rel, rec in records.items() if shown.get(rel) is not rec]
+            removed = tuple(rel for rel in shown if rel not in records)
+            for i in range(0, max(len(changed), 1), _BATCH):
+                last = i + _BATCH >= len(changed)
+                yield ScanBatch(changed[i : i + _BATCH], removed if last else (), (total, total), self)
 
     def _read_sources(self) -> set[str]:
         """Read what was added to the csv and the text log; return the job paths they may change."""
@@ -730,8 +392,8 @@ class WorkdirIndex:
                 kinds.pop(rel, None)
                 continue
             kind: str | None = None
-            if folder.single:
-                kind = "single"
+            if folder.single or _unreadable(folder):
+                kind = "single"  # an unreadable folder may be a job: listed as unknown, with why
             else:
                 job_children = any(kinds.get(rel + "/" + d) for d in folder.subdirs)
                 if folder.dill is not None:
@@ -796,7 +458,9 @@ class WorkdirIndex:
         csv_row = self._csv.rows.get(rel)
         ok_dill = dill is not None and dill.verdict == "ok"
         status, source = "unknown", "unknown"
-        if ok_dill and dill.status:  # type: ignore[union-attr]
+        if _unreadable(folder):
+            pass  # what the csv or log said cannot be checked against the folder: unknown, with why
+        elif ok_dill and dill.status:  # type: ignore[union-attr]
             status, source = dill.status, "dill"  # type: ignore[union-attr]
         elif csv_row is not None and csv_row.status:
             status, source = csv_row.status, "csv"
@@ -817,7 +481,7 @@ class WorkdirIndex:
             files = folder.names
         else:
             files = tuple(n for n in folder.names if not (n[-1] == "/" and kinds.get(rel + "/" + n[:-1])))
-        return JobRecord(
+        return make_record(
             name=name,
             path=rel,
             parent=self._job_parent(rel) if "/" in rel else None,
@@ -834,6 +498,7 @@ class WorkdirIndex:
             error=(csv_row.error or None) if csv_row is not None else None,
             pids=pids,
             log_name=log_name,
+            problems=folder.problems,
         )
 
     def _from_children(self, children: tuple[str, ...]) -> tuple[str, str]:
@@ -899,40 +564,45 @@ class WorkdirIndex:
         are in, not to the working folder. Returns the records that are new or differ and the
         paths of jobs that are gone; records that did not change stay the same objects.
         """
-        rescan: set[str] = set()
-        dropped: set[str] = set()
-        sources = False
-        for path in paths:
-            rel = self._normalise(path)
-            if (
-                rel == ""
-                or "/" not in rel
-                and rel
-                in (self.layout.logfile, self.layout.csv, self.layout.input, "logfile", "job_logfile.csv")
-            ):
-                sources = True
-                continue
-            if not os.path.isdir(self._prefix + rel):
-                rel = _parent_dir(rel) if rel not in self._folders else rel
-            # the nearest folder that exists: scan it (a new one with all below it)
-            while rel and not os.path.isdir(self._prefix + rel):
-                dropped.add(rel)
-                rel = _parent_dir(rel)
-            # inside a SingleJob's own subfolder: the job folder is what changed
-            p = _parent_dir(rel)
-            while p:
-                if p in self._folders and self._folders[p].single:
-                    rel = p
-                p = _parent_dir(p)
-            if rel:
-                rescan.add(rel)
-        return self._apply(rescan, dropped, sources)
+        with self._lock:  # the folders known decide what to rescan
+            rescan: set[str] = set()
+            dropped: set[str] = set()
+            sources = False
+            for path in paths:
+                rel = self._normalise(path)
+                if (
+                    rel == ""
+                    or "/" not in rel
+                    and rel
+                    in (self.layout.logfile, self.layout.csv, self.layout.input, "logfile", "job_logfile.csv")
+                ):
+                    sources = True
+                    continue
+                if not os.path.isdir(self._prefix + rel):
+                    rel = _parent_dir(rel) if rel not in self._folders else rel
+                # the nearest folder that exists: scan it (a new one with all below it)
+                while rel and not os.path.isdir(self._prefix + rel):
+                    dropped.add(rel)
+                    rel = _parent_dir(rel)
+                # inside a SingleJob's own subfolder: the job folder is what changed
+                p = _parent_dir(rel)
+                while p:
+                    if p in self._folders and self._folders[p].single:
+                        rel = p
+                    p = _parent_dir(p)
+                if rel:
+                    rescan.add(rel)
+            return self._apply(rescan, dropped, sources)
 
     def refresh(self) -> IndexUpdate:
         """Re-read the sources beside the job folders and the live processes (no folder is rescanned)."""
         return self._apply(set(), set(), True)
 
     def _apply(self, rescan: set[str], dropped: set[str], sources: bool) -> IndexUpdate:
+        with self._lock:
+            return self._apply_locked(rescan, dropped, sources)
+
+    def _apply_locked(self, rescan: set[str], dropped: set[str], sources: bool) -> IndexUpdate:
         before = dict(self._records)
         touched: set[str] = set()
         for rel in dropped:
@@ -940,7 +610,7 @@ class WorkdirIndex:
         if rescan:
             # the top folders of what changed: new ones get everything below them read
             todo = sorted(rescan, key=_depth)
-            for rel, folder in _read_folders(todo, self._prefix, self.hashing, self._cache, 1):
+            for rel, folder in read_folders(self._ctx, todo, 1):
                 old = self._folders.get(rel)
                 if folder is None:
                     touched |= self._forget(rel)
@@ -1015,10 +685,81 @@ class WorkdirIndex:
         return gone
 
 
+def _unreadable(folder: _Folder) -> bool:
+    return bool(folder.problems) and folder.problems[0].startswith("cannot read the folder")
+
+
+def _placeholder(rel: str) -> JobRecord:
+    """A top-level folder whose name is all that is known yet (``status_source`` ``pending``)."""
+    return make_record(
+        name=rel,
+        path=rel,
+        parent=None,
+        kind="single",
+        class_name=None,
+        status="unknown",
+        status_source="pending",
+        interrupted=False,
+        hash=None,
+        dill="missing",
+    )
+
+
 def _replace(rec: JobRecord, **changes: Any) -> JobRecord:
     from dataclasses import replace
 
     return replace(rec, **changes)
+
+
+def _open(
+    path: str | os.PathLike[str], hashing: str | None, cache: bool, workers: int | None
+) -> WorkdirIndex:
+    """An index of the folder at *path*, checked but not read yet."""
+    try:
+        mode = validate_hashing(hashing)
+    except ValueError as exc:
+        raise WorkdirError(str(exc)) from None
+    raw = os.fspath(path)
+    if not os.path.exists(raw):
+        raise WorkdirError(f"{raw}: no such folder")
+    if not os.path.isdir(raw):
+        raise WorkdirError(f"{raw}: not a folder")
+    root = os.path.realpath(raw)
+    return WorkdirIndex(root, mode, ScanCache(root, enabled=cache), workers)
+
+
+def scan_workdir_iter(
+    path: str | os.PathLike[str],
+    *,
+    hashing: str | None = "input",
+    cache: bool = False,
+    workers: int | None = None,
+) -> Iterator[ScanBatch]:
+    """Index the working folder at *path* like :func:`scan_workdir`, yielding records as they are read.
+
+    The contract (what a caller showing rows at once codes against):
+
+    * Every batch is a :class:`ScanBatch` ``(records, removed, progress, index)``. Apply it
+      in order: insert or replace each of ``records`` by its ``path``, drop the paths in
+      ``removed``. After the last batch, what the caller holds equals ``list(index)``.
+    * The first batch comes after one ``scandir`` of the working folder: a placeholder for
+      every top-level folder, in natural name order, with ``status_source == "pending"``
+      (only ``name`` and ``path`` are known; ``status`` is ``unknown``). Then, as the job
+      folders are read, the top-level SingleJobs with their statuses; last, MultiJobs and
+      their children, the records later reads changed (``copied_from``, a status from the
+      text log), and in ``removed`` placeholders that turned out to be no job (such as
+      ``jobs_in_directory`` folders). ``removed`` is empty in all batches but the last.
+    * ``progress`` is ``(done, total)``: folders read so far and folders known to read;
+      ``total`` grows while subfolders are found; the last batch has ``done == total``.
+    * ``index`` is the same :class:`WorkdirIndex` in every batch, complete once the iteration
+      ends (use it for :meth:`~WorkdirIndex.detail` and :meth:`~WorkdirIndex.refresh_paths`).
+
+    Errors are raised as by :func:`scan_workdir` (a bad path before the first batch). Closing
+    the iterator early stops any helper processes. Reading costs what :func:`scan_workdir`
+    costs plus a record per top-level folder for the placeholders.
+    """
+    index = _open(path, hashing, cache, workers)
+    return index._stream(True)
 
 
 def scan_workdir(
@@ -1036,25 +777,6 @@ def scan_workdir(
     *workers* forces the number of reading processes (default: automatic).
     Raises :class:`~plams_core.errors.WorkdirError` if *path* is no working folder.
     """
-    try:
-        mode = validate_hashing(hashing)
-    except ValueError as exc:
-        raise WorkdirError(str(exc)) from None
-    raw = os.fspath(path)
-    if not os.path.exists(raw):
-        raise WorkdirError(f"{raw}: no such folder")
-    if not os.path.isdir(raw):
-        raise WorkdirError(f"{raw}: not a folder")
-    root = os.path.realpath(raw)
-    index = WorkdirIndex(root, mode, ScanCache(root, enabled=cache), workers)
-    # A scan allocates a few objects per file and frees almost all of them by reference
-    # counting; the cyclic collector would walk the whole growing index every few thousand
-    # allocations (~10 % of a 20,000-job scan). Paused for the scan, back on afterwards.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        index._scan()
-    finally:
-        if was_enabled:
-            gc.enable()
+    index = _open(path, hashing, cache, workers)
+    index._scan()
     return index

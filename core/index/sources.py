@@ -96,6 +96,17 @@ def _tail(path: str, offset: int, inode: int) -> tuple[bytes, int, bool]:
     return data, st.st_ino, restarted
 
 
+def _tail_or_problem(path: str, offset: int, inode: int) -> tuple[bytes, bool, int, str | None]:
+    """:func:`_tail`, or nothing and why when the file cannot be read (nothing when it is gone)."""
+    try:
+        data, inode, restarted = _tail(path, offset, inode)
+    except FileNotFoundError:
+        return b"", True, -1, None
+    except OSError as exc:
+        return b"", True, -1, f"cannot read {os.path.basename(path)} ({exc.strerror or exc})"
+    return data, restarted, inode, None
+
+
 # ---------------------------------------------------------------------------------------- csv
 
 
@@ -127,6 +138,11 @@ class JobCsv:
     _pick: Any = None
     _max_col: int = 1 << 30
     _path_col: int = -1
+    problem: str | None = None  # why the file could not be read the last time, if it could not
+
+    def _tail(self, path: str) -> tuple[bytes, bool]:
+        data, restarted, self._inode, self.problem = _tail_or_problem(path, self._offset, self._inode)
+        return data, restarted
 
     def read(self, path: str, known_rels: set[str]) -> set[str]:
         """Parse what was appended to *path* since the last call; return the relative paths it names.
@@ -134,10 +150,7 @@ class JobCsv:
         *known_rels* are the folders found on disk: they tell where the folder was when a
         recorded absolute path does not start with the current location.
         """
-        try:
-            data, self._inode, restarted = _tail(path, self._offset, self._inode)
-        except OSError:
-            data, restarted = b"", True
+        data, restarted = self._tail(path)
         if restarted:
             self.rows.clear()
             self.unmatched.clear()
@@ -271,37 +284,74 @@ class JobLog:
     recorded_workdirs: list[str] = field(default_factory=list)
     _offset: int = 0
     _inode: int = -1
+    problem: str | None = None  # why the file could not be read the last time, if it could not
+
+    def _tail(self, path: str) -> tuple[bytes, bool]:
+        data, restarted, self._inode, self.problem = _tail_or_problem(path, self._offset, self._inode)
+        return data, restarted
 
     def read(self, path: str) -> set[str]:
         """Parse what was appended to *path* since the last call; return the full names it mentions."""
-        try:
-            data, self._inode, restarted = _tail(path, self._offset, self._inode)
-        except OSError:
-            data, restarted = b"", True
+        data, restarted = self._tail(path)
         if restarted:
-            self.last_status.clear()
-            self.copies.clear()
-            self.renames.clear()
-            self.recorded_workdirs.clear()
-            self._offset = 0
+            self._clear()
         end = data.rfind(b"\n") + 1
         self._offset += end
-        return self.parse(data[:end].decode("utf-8", "replace"))
+        text = data[:end].decode("utf-8", "replace")
+        if not restarted and _rename_before_chunk(text):
+            # a rename whose STARTED line was read last time: that status went to the wrong
+            # job then; read the whole file again (rare: a refresh between two lines PLAMS
+            # writes one after the other)
+            self._clear()
+            try:
+                data, self._inode, _ = _tail(path, 0, self._inode)
+            except OSError:
+                data = b""
+            end = data.rfind(b"\n") + 1
+            self._offset = end
+            text = data[:end].decode("utf-8", "replace")
+        return self.parse(text)
+
+    def _clear(self) -> None:
+        self.last_status.clear()
+        self.copies.clear()
+        self.renames.clear()
+        self.recorded_workdirs.clear()
+        self._offset = 0
 
     def parse(self, text: str) -> set[str]:
-        """Add the lines of *text*; return the full names they mention."""
+        """Add the lines of *text*; return the full names they mention.
+
+        A job whose name is taken is renamed by PLAMS *after* it logged ``JOB <name>
+        STARTED`` (``Renaming job opt to opt.002`` follows): that line belongs to the renamed
+        job, not to the first ``opt`` (which would otherwise look started again).
+        """
         last = self.last_status
         known = KNOWN_STATUSES
         named: set[str] = set()
-        for name, ostarted, ostatus in _OLD_STATUS_RE.findall(text):  # pre-2018 logs
+        stolen = _stolen_lines(text) if "Renaming job " in text else {}
+        olds = {old for old, _ in stolen.values()}
+        for m in _OLD_STATUS_RE.finditer(text):  # pre-2018 logs
+            name, ostarted, ostatus = m.groups()
             status = "started" if ostarted else ostatus.lower()
             if status in known:
+                if name in olds:
+                    name = stolen.get(_line_start(text, m.start()), (None, name))[1]
                 last[name] = status
                 named.add(name)
-        found = _STATUS_RE.findall(text)
         upper = _UPPER_STATUSES
-        last.update({name: upper[status] for name, status in found if status in upper})
-        named.update(name for name, _ in found)
+        if not stolen:
+            found = _STATUS_RE.findall(text)
+            last.update({name: upper[status] for name, status in found if status in upper})
+            named.update(name for name, _ in found)
+        else:  # in order, each stolen line under the renamed job's name
+            for m in _STATUS_RE.finditer(text):
+                name, status = m.groups()
+                if name in olds:
+                    name = stolen.get(_line_start(text, m.start()), (None, name))[1]
+                if status in upper:
+                    last[name] = upper[status]
+                named.add(name)
         for name, prev in _COPY_RE.findall(text):
             self.copies[name] = prev
             named.add(name)
@@ -312,11 +362,67 @@ class JobLog:
 
     @staticmethod
     def history(text: str, name: str) -> list[tuple[str, str]]:
-        """Every (time, status) logged in *text* for the job with full name *name*."""
+        """Every (time, status) logged in *text* for the job with full name *name*.
+
+        A ``STARTED`` line logged under the name a job had before PLAMS renamed it counts
+        for the renamed job (see :meth:`parse`).
+        """
+        stolen = _stolen_lines(text) if "Renaming job " in text else {}
         out = []
-        for time, lname, status, oname, ostarted, ostatus in _HISTORY_RE.findall(text):
+        for m in _HISTORY_RE.finditer(text):
+            time, lname, status, oname, ostarted, ostatus = m.groups()
+            if stolen and (lname or oname):
+                old_new = stolen.get(m.start())
+                if old_new is not None:
+                    if lname:
+                        lname = old_new[1]
+                    else:
+                        oname = old_new[1]
             if lname == name and status.lower() in KNOWN_STATUSES:
-                out.append((time, status.lower()))
+                out.append((time or "", status.lower()))
             elif oname == name:
-                out.append((time, "started" if ostarted else ostatus.lower()))
+                out.append((time or "", "started" if ostarted else ostatus.lower()))
         return out
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _started_before(text: str, old: str, pos: int, taken: dict[int, tuple[str, str]]) -> int | None:
+    """Start of the last line before *pos* in which *old* is logged as started (not yet taken)."""
+    for needle, pattern in ((f"] JOB {old} ", _STATUS_RE), (f"Job {old} ", _OLD_STATUS_RE)):
+        end = pos
+        while (i := text.rfind(needle, 0, end)) >= 0:
+            end = i
+            start = _line_start(text, i)
+            m = pattern.search(text, start, text.find("\n", i) if text.find("\n", i) >= 0 else len(text))
+            if m is None or m.group(1) != old:
+                continue
+            if start in taken:
+                return None  # the line before belongs to an earlier rename: nothing to take
+            started = m.group(2) == "STARTED" if pattern is _STATUS_RE else bool(m.group(2))
+            return start if started else None
+    return None
+
+
+def _stolen_lines(text: str) -> dict[int, tuple[str, str]]:
+    """Lines (by start) logged under a job's old name just before PLAMS renamed it: start -> (old, new)."""
+    taken: dict[int, tuple[str, str]] = {}
+    for m in _RENAME_RE.finditer(text):
+        old, new = m.group(1), m.group(2)
+        start = _started_before(text, old, m.start(), taken)
+        if start is not None:
+            taken[start] = (old, new)
+    return taken
+
+
+def _rename_before_chunk(text: str) -> bool:
+    """Whether *text* renames a job whose STARTED line is not in it (it came in an earlier chunk)."""
+    if "Renaming job " not in text:
+        return False
+    for m in _RENAME_RE.finditer(text):
+        old = m.group(1)
+        if text.rfind(f"] JOB {old} ", 0, m.start()) < 0 and text.rfind(f"Job {old} ", 0, m.start()) < 0:
+            return True
+    return False

@@ -1,7 +1,8 @@
 """The pickle side: ``.dill`` files read without running them, and written atomically.
 
 ``reader`` is the static reader (CPython's unpickler with inert stubs for every global);
-``templates`` answers a sibling ``.dill`` from one already read; ``writer`` writes a
+``allowlist`` names what a job pickle may reference (modules, classes, calls, hooks), shared
+by the reader, the templates and the safe loader; ``templates`` answers a sibling ``.dill`` from one already read; ``writer`` writes a
 ``.dill`` atomically and keeps the previous one. Importing this package imports neither
 dill nor the engine.
 """

@@ -77,32 +77,68 @@ running the unpickler; :mod:`plams_core.pickles.templates` says why that answer 
 Known scanners get this wrong both ways: picklescan does not flag ``dill._dill._eval_repr``,
 and fickling reports every by-value dill job as malicious. Known limits: an import of a
 third-party module named in the pickle runs that module's top-level code in a real load;
-we only refuse modules that are known to act on import. A huge memo index (``LONG_BINPUT``
-or ``PUT`` near ``2**28``) makes the C unpickler allocate and clear a table of GiBs for
-seconds, here as in ``dill.load``: a memory/time DoS, not code execution (over ``2**30``
-the allocation fails at once and the file reads as corrupt). *max_depth* bounds what the
+we only refuse modules that are known to act on import. *max_depth* bounds what the
 reader follows after loading (setting values); the C unpickler itself never recurses.
+
+**Memory**: a memo index (``PUT``/``BINPUT``/``LONG_BINPUT``) at or beyond the file's own
+length is ``unsafe`` and the file is never unpickled: the C unpickler (here as in
+``dill.load``) grows its memo table to twice the index and zeroes it, so 9 bytes with
+``LONG_BINPUT 2**28`` would take 4 GiB for seconds. A pickler numbers memo slots from 0 and
+spends at least a byte on each, so no real pickle is refused; the memo then stays within
+16 bytes per byte of file (files are capped at *max_bytes*). :func:`max_memo_index` finds
+the index by walking the opcodes without building anything.
 """
 
 from __future__ import annotations
 
-import builtins
 import io
 import os
 import pickle
 import re
 import stat
 import struct
-import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal, NoReturn
 
-__all__ = ["DillInfo", "DillSummary", "Verdict", "read_dill", "read_dill_bytes", "read_dill_summary"]
+from .allowlist import (
+    ADD,
+    ALL_OPS,
+    ALLOWED_DUNDERS,
+    APPEND,
+    BUILD,
+    DANGEROUS_CLASS_NAMES,
+    DATA_CONSTRUCTORS,
+    DILL_SHIMS,
+    HOOK_NAMES,
+    IMPORT_ACTS,
+    LOCK_ATTRS,
+    LOOKUP_HOOKS,
+    NEW,
+    PLAIN_CODECS,
+    SAFE_BASES,
+    SAFE_DATA_INSTANCES,
+    SETITEM,
+    STRICT_PACKAGES,
+    is_enum_class,
+    is_settings_class,
+    loaded_type,
+    normal_module,
+)
 
-Verdict = Literal["ok", "missing", "corrupt", "unsafe"]
+__all__ = [
+    "DillInfo",
+    "DillSummary",
+    "Verdict",
+    "max_memo_index",
+    "read_dill",
+    "read_dill_bytes",
+    "read_dill_summary",
+]
+
+Verdict = Literal["ok", "missing", "corrupt", "unsafe", "unreadable"]  # unreadable: permissions, I/O error
 
 _EMPTY: Mapping[str, object] = MappingProxyType({})
 
@@ -159,129 +195,13 @@ def _corrupt(reason: str) -> NoReturn:
 # Module and name policy
 # --------------------------------------------------------------------------------------
 
-# Old (protocol 0-2) spellings; the C unpickler maps them only in its own find_class.
-_MODULE_ALIASES = {
-    "__builtin__": "builtins",
-    "copy_reg": "copyreg",
-    "dill.dill": "dill._dill",
-    "numpy.core.multiarray": "numpy._core.multiarray",
-    "numpy.core.numeric": "numpy._core.numeric",
-    "pathlib._local": "pathlib",
-    "_pickle": "pickle",
-}
-_STDLIB = frozenset(sys.stdlib_module_names) | {"builtins", "__builtin__"}
-# Packages held to the stdlib rule: only allowlisted names may be instantiated.
-_STRICT = _STDLIB | {"dill", "numpy"}
-# Importing these does something (opens a browser, starts IDLE, runs tests, prints).
-_IMPORT_ACTS = frozenset(
-    {
-        "antigravity",
-        "this",
-        "idlelib",
-        "turtledemo",
-        "test",
-        "lib2to3",
-        "__hello__",
-        "__phello__",
-        "__hello_alias__",
-        "__hello_only__",
-        "__phello_alias__",
-        "_pyrepl",
-    }
-)
-_ALLOWED_DUNDERS = frozenset(
-    {("copyreg", "__newobj__"), ("copyreg", "__newobj_ex__"), ("builtins", "__main__")}
-)
-# Stdlib classes with side effects in __del__/__setstate__, refused by name even when a
-# third-party module re-exports them (``from subprocess import Popen``).
-_DANGEROUS_CLASS_NAMES = frozenset(
-    {
-        "Popen",
-        "Thread",
-        "Timer",
-        "Process",
-        "Pool",
-        "ThreadPool",
-        "Executor",
-        "ThreadPoolExecutor",
-        "ProcessPoolExecutor",
-        "TemporaryDirectory",
-        "SpooledTemporaryFile",
-        "_TemporaryFileWrapper",
-        "finalize",
-        "socket",
-        "SharedMemory",
-        "FileIO",
-        "BufferedWriter",
-        "BufferedRandom",
-        "TextIOWrapper",
-        "Logger",
-        "FileHandler",
-        "Shelf",
-        "DbfilenameShelf",
-        "ZipFile",
-        "TarFile",
-        "NamedTemporaryFile",
-        "TemporaryFile",
-    }
-)
-
-# Enum classes whose values (REDUCE ``Cls(value)``) may be created: the lookup runs
-# installed enum code of PLAMS, plams_core or the stdlib, never code from the pickle.
-_ENUM_MODULES = frozenset({"scm.plams.core.enums", "plams_core.status", "plams_core.enums"})
-_STDLIB_ENUMS = frozenset(
-    {
-        ("re", "RegexFlag"),
-        ("signal", "Signals"),
-        ("http", "HTTPStatus"),
-        ("enum", "IntFlag"),
-        ("socket", "AddressFamily"),
-        ("socket", "SocketKind"),
-        ("uuid", "SafeUUID"),
-    }
-)
-# Settings classes called as ``Settings(dict)`` (plams_core pickles Settings that way).
-_SETTINGS_MODULES = frozenset({"scm.plams.core.settings", "plams_core.settings"})
-
-_DILL_SHIMS = frozenset({"_setattr", "_CELL_EMPTY"})
-_LOCK_ATTRS = frozenset({"acquire", "release", "_is_owned", "_release_save", "_acquire_restore"})
-_PLAIN_CODECS = frozenset({"latin1", "latin-1", "latin_1", "iso-8859-1", "utf8", "utf-8", "ascii"})
+# The names (modules, classes, globals, hooks) come from .allowlist, shared with the
+# templates and the safe loader; the checks applied to them are here.
 _PRIMITIVES = (str, bytes, int, float, bool, complex, type(None))
 
-# Names that, when a by-value class defines them, run at load time in some situation.
-_HOOK_NAMES = frozenset(
-    {
-        "__new__",
-        "__init__",
-        "__del__",
-        "__setstate__",
-        "__getattr__",
-        "__getattribute__",
-        "__setattr__",
-        "__setitem__",
-        "append",
-        "extend",
-        "add",
-        "__hash__",
-        "__eq__",
-        "__init_subclass__",
-        "__set_name__",
-        "__get__",
-        "__isabstractmethod__",
-        "__getinitargs__",
-        "__class_getitem__",
-        "__mro_entries__",
-    }
-)
-_LOOKUP_HOOKS = frozenset({"__getattr__", "__getattribute__"})
-
-# Instance operations checked per stub class.
-_NEW, _BUILD, _SETITEM, _APPEND, _ADD, _HASH = "new", "build", "setitem", "append", "add", "hash"
-_ALL_OPS = frozenset({_NEW, _BUILD, _SETITEM, _APPEND, _ADD})
-
-
-def _normal_module(module: str) -> str:
-    return _MODULE_ALIASES.get(module, module)
+# Instance operations checked per stub class (names from the allowlist, plus hashing).
+_NEW, _BUILD, _SETITEM, _APPEND, _ADD, _HASH = NEW, BUILD, SETITEM, APPEND, ADD, "hash"
+_ALL_OPS = ALL_OPS
 
 
 def _is_dunder(name: str) -> bool:
@@ -297,7 +217,7 @@ def _class_op(op: str) -> property:
     """A metaclass data descriptor: the C unpickler looked *op* up on a class object."""
 
     def get(cls: _StubType) -> NoReturn:
-        if cls._byvalue and cls._hooks & ({op} | _LOOKUP_HOOKS):
+        if cls._byvalue and cls._hooks & ({op} | LOOKUP_HOOKS):
             _unsafe(f"applies {op} to by-value class {cls._label}, which defines it")
         _corrupt(f"applies {op} to the class {cls._label}")
 
@@ -500,50 +420,6 @@ _BoundMethod = _kind("a bound method")
 # Global references (find_class)
 # --------------------------------------------------------------------------------------
 
-# (module, name) -> operations allowed on instances of this stdlib/dill/numpy class.
-_STRICT_INSTANCE_OPS: dict[tuple[str, str], frozenset[str]] = {
-    ("builtins", "object"): frozenset({_NEW, _BUILD}),
-    ("threading", "Event"): frozenset({_NEW, _BUILD}),
-    ("threading", "Condition"): frozenset({_NEW, _BUILD}),
-    ("threading", "Semaphore"): frozenset({_NEW, _BUILD}),
-    ("threading", "BoundedSemaphore"): frozenset({_NEW, _BUILD}),
-    ("collections", "OrderedDict"): frozenset({_NEW, _BUILD, _SETITEM}),
-    ("collections", "defaultdict"): frozenset({_SETITEM, _BUILD}),
-    ("collections", "Counter"): frozenset({_SETITEM, _BUILD}),
-    ("collections", "deque"): frozenset({_APPEND, _BUILD}),
-    ("types", "SimpleNamespace"): frozenset({_NEW, _BUILD}),
-    ("argparse", "Namespace"): frozenset({_NEW, _BUILD}),
-    ("uuid", "UUID"): frozenset({_NEW, _BUILD}),
-    ("functools", "partial"): frozenset({_BUILD}),
-    ("functools", "cached_property"): frozenset({_NEW, _BUILD}),
-    ("numpy", "ndarray"): frozenset({_NEW, _BUILD}),
-    ("numpy", "dtype"): frozenset({_BUILD}),
-    ("numpy", "matrix"): frozenset({_NEW, _BUILD}),
-    ("datetime", "tzinfo"): frozenset({_NEW}),
-}
-# Plain builtin types a by-value class may derive from.
-_SAFE_BASES = frozenset(
-    ("builtins", n)
-    for n in (
-        "object",
-        "dict",
-        "list",
-        "tuple",
-        "str",
-        "int",
-        "float",
-        "set",
-        "frozenset",
-        "bytes",
-        "Exception",
-        "BaseException",
-        "ValueError",
-        "RuntimeError",
-        "KeyError",
-        "TypeError",
-    )
-)
-
 _GLOBALS: dict[tuple[str, str], Any] = {}
 _GLOBALS_MAX = 4096
 
@@ -565,14 +441,14 @@ def _find_class(module: Any, name: Any) -> Any:
 def _new_global(raw_module: str, name: str) -> Any:
     if type(raw_module) is not str or type(name) is not str:
         _corrupt("a global whose name is not a string")
-    module = _normal_module(raw_module)
+    module = normal_module(raw_module)
     parts = module.split(".")
     if not all(p.isidentifier() for p in parts):
         _unsafe(f"names a global in the odd module {raw_module!r}")
     top = parts[0]
-    if top in _IMPORT_ACTS or ("__main__" in parts and module != "__main__"):
+    if top in IMPORT_ACTS or ("__main__" in parts and module != "__main__"):
         _unsafe(f"imports {module}, which acts when imported")
-    strict = top in _STRICT
+    strict = top in STRICT_PACKAGES
     if (module, name) == ("builtins", "__main__"):
         return _make(_ModuleDict, ("__main__",))  # dill: the loader's __main__.__dict__
     if name == "__dict__":
@@ -592,28 +468,28 @@ def _new_global(raw_module: str, name: str) -> Any:
             _unsafe(f"walks attributes with the dotted global {module}.{name}")
     elif not name.isidentifier():
         _corrupt(f"names a global with the odd name {name!r}")
-    elif _is_dunder(name) and (module, name) not in _ALLOWED_DUNDERS:
+    elif _is_dunder(name) and (module, name) not in ALLOWED_DUNDERS:
         _unsafe(f"names the special global {module}.{name}")
     label = f"{module}.{name}"
     key = (module, name)
     on_call = _CALLS.get(key)
     if on_call is None:
-        if (module in _ENUM_MODULES and name[:1].isupper() and "." not in name) or key in _STDLIB_ENUMS:
+        if is_enum_class(module, name):
             on_call = _call_enum
-        elif module in _SETTINGS_MODULES and name.endswith("Settings"):
+        elif is_settings_class(module, name):
             on_call = _call_settings
         else:
             on_call = _call_refused
     if on_call is _call_settings:
         return _settings_class(label, module, name)
     if strict:
-        allowed = _STRICT_INSTANCE_OPS.get(key, frozenset())
+        allowed = SAFE_DATA_INSTANCES.get(key, frozenset())
         unsafe = {
             op: f"creates a {label} object at load time (not in the safe-data allowlist)"
             for op in _ALL_OPS - allowed
         }
         deny = _deny_map(unsafe=unsafe)
-    elif name.rpartition(".")[2] in _DANGEROUS_CLASS_NAMES:
+    elif name.rpartition(".")[2] in DANGEROUS_CLASS_NAMES:
         deny = _deny_map(
             unsafe={
                 op: f"creates a {label} object at load time (re-exported stdlib class)" for op in _ALL_OPS
@@ -769,7 +645,7 @@ def _call_bytes(cls: _StubType, *args: Any) -> Any:
         if isinstance(args[0], list) and not all(type(i) is int for i in args[0]):
             _corrupt(f"{cls._label} of a list that is not bytes")
         return bytearray(args[0]) if cls._qualname == "bytearray" else bytes(args[0])
-    if len(args) == 2 and isinstance(args[0], str) and args[1] in _PLAIN_CODECS:
+    if len(args) == 2 and isinstance(args[0], str) and args[1] in PLAIN_CODECS:
         try:
             data = args[0].encode(args[1])
         except UnicodeError:
@@ -779,7 +655,7 @@ def _call_bytes(cls: _StubType, *args: Any) -> Any:
 
 
 def _call_codecs_encode(cls: _StubType, *args: Any) -> Any:
-    if len(args) == 2 and isinstance(args[0], str) and args[1] in _PLAIN_CODECS:
+    if len(args) == 2 and isinstance(args[0], str) and args[1] in PLAIN_CODECS:
         try:
             return args[0].encode(args[1])
         except UnicodeError:
@@ -828,9 +704,9 @@ def _call_type(cls: _StubType, *args: Any) -> Any:
 
 
 def _call_getattr(cls: _StubType, *args: Any) -> Any:
-    if len(args) == 2 and isinstance(args[0], _Lock) and args[1] in _LOCK_ATTRS:
+    if len(args) == 2 and isinstance(args[0], _Lock) and args[1] in LOCK_ATTRS:
         return _make(_Method, args)
-    if len(args) == 3 and _is_global(args[0], ("dill", "_dill")) and args[1] in _DILL_SHIMS:
+    if len(args) == 3 and _is_global(args[0], ("dill", "_dill")) and args[1] in DILL_SHIMS:
         # dill._shims: getattr(dill._dill, '_setattr', setattr) for closure cells (super())
         fallback = args[2]
         if args[1] == "_setattr" and _is_global(fallback, ("builtins", "setattr")):
@@ -869,7 +745,7 @@ def _call_reconstructor(cls: _StubType, *args: Any) -> Any:
         return _make(new_cls)
     # Protocol 0/1 subclasses of builtins: base.__new__(cls, state); base.__init__(obj, state).
     # Harmless for C builtins as long as iterating *state* runs nothing: a real container.
-    if not (isinstance(base, _StubType) and (base._module, base._qualname) in _SAFE_BASES):
+    if not (isinstance(base, _StubType) and (base._module, base._qualname) in SAFE_BASES):
         _unsafe(f"runs {_describe(base)}.__init__ through copyreg._reconstructor at load time")
     if issubclass(new_cls, _SettingsDict):  # protocol 0/1 Settings: dict.__init__(obj, state) in C
         if base._qualname != "dict" or type(state) not in (dict, list, tuple):
@@ -911,7 +787,7 @@ def _call_create_type(cls: _StubType, *args: Any) -> Any:
         _unsafe(f"creates a by-value class with the metaclass {_describe(meta)}, which runs its code")
     if type(name) is not str or type(bases) is not tuple or type(body) is not dict:
         _corrupt("dill._dill._create_type with arguments of the wrong types")
-    hooks = set(k for k in body if k in _HOOK_NAMES)
+    hooks = set(k for k in body if k in HOOK_NAMES)
     for base in bases:
         if not isinstance(base, _StubType):
             _corrupt(f"by-value class {name} with a base that is not a class")
@@ -920,7 +796,7 @@ def _call_create_type(cls: _StubType, *args: Any) -> Any:
                 _unsafe(f"creates a subclass of by-value class {base._label}, running its __init_subclass__")
             hooks |= base._hooks
         elif base._strict:
-            if (base._module, base._qualname) not in _SAFE_BASES:
+            if (base._module, base._qualname) not in SAFE_BASES:
                 _unsafe(f"creates a by-value class derived from {base._label}, which runs its code")
         elif base._deny.get(_NEW) is not None:
             _unsafe(f"creates a by-value class derived from {base._label}")
@@ -932,7 +808,7 @@ def _call_create_type(cls: _StubType, *args: Any) -> Any:
             vhooks = type(value)._hooks
             if (
                 "__set_name__" in vhooks
-                or vhooks & _LOOKUP_HOOKS
+                or vhooks & LOOKUP_HOOKS
                 or (abc and vhooks & {"__isabstractmethod__", "__get__"})
             ):
                 _unsafe(f"creates by-value class {name} whose attribute {key} runs its own code")
@@ -968,15 +844,15 @@ def _by_value_class(name: str, module: Any, hooks: frozenset[str], *, namedtuple
         )
     if "__setstate__" in hooks:
         unsafe[_BUILD] = f"calls {label}.__setstate__ (defined in the pickle) at load time"
-    elif hooks & _LOOKUP_HOOKS:
+    elif hooks & LOOKUP_HOOKS:
         unsafe[_BUILD] = (
             f"runs {label}.__getattr__ (defined in the pickle) to look up __setstate__ at load time"
         )
-    if hooks & ({"__setitem__"} | _LOOKUP_HOOKS):
+    if hooks & ({"__setitem__"} | LOOKUP_HOOKS):
         unsafe[_SETITEM] = f"calls {label}.__setitem__ (defined in the pickle) at load time"
-    if hooks & ({"append", "extend"} | _LOOKUP_HOOKS):
+    if hooks & ({"append", "extend"} | LOOKUP_HOOKS):
         unsafe[_APPEND] = f"calls {label}.append/extend (defined in the pickle) at load time"
-    if hooks & ({"add"} | _LOOKUP_HOOKS):
+    if hooks & ({"add"} | LOOKUP_HOOKS):
         unsafe[_ADD] = f"calls {label}.add (defined in the pickle) at load time"
     if hooks & {"__hash__", "__eq__"}:
         unsafe[_HASH] = f"hashes a {label} object (its __hash__/__eq__ is defined in the pickle) at load time"
@@ -1038,17 +914,7 @@ def _call_create_namedtuple(cls: _StubType, *args: Any) -> Any:
 def _call_load_type(cls: _StubType, *args: Any) -> Any:
     if len(args) != 1 or type(args[0]) is not str or not args[0].isidentifier():
         _corrupt("dill._dill._load_type of a bad name")
-    return _find_class(*_loaded_type(args[0]))
-
-
-def _loaded_type(name: str) -> tuple[str, str]:
-    """The global (module, name) dill's ``_load_type(name)`` stands for."""
-    if name in _LOAD_TYPE_ALIASES:
-        return _LOAD_TYPE_ALIASES[name]
-    return ("builtins" if name in _BUILTIN_TYPE_NAMES else "types", name)
-
-
-_LOAD_TYPE_ALIASES = {"PartialType": ("functools", "partial")}
+    return _find_class(*loaded_type(args[0]))
 
 
 def _call_eval_repr(cls: _StubType, *args: Any) -> Any:
@@ -1061,9 +927,6 @@ def _call_eval_repr(cls: _StubType, *args: Any) -> Any:
 
 
 _SAFE_REPR = re.compile(r"Ellipsis|NotImplemented|range\(-?\d{1,20}, -?\d{1,20}(?:, -?\d{1,20})?\)")
-
-
-_BUILTIN_TYPE_NAMES = frozenset(n for n, v in vars(builtins).items() if isinstance(v, type))
 
 
 def _call_create_function(cls: _StubType, *args: Any) -> Any:
@@ -1241,30 +1104,13 @@ _CALLS: dict[tuple[str, str], Callable[[_StubType, tuple[Any, ...]], Any]] = {
     ("collections", "defaultdict"): _call_collection,
     ("collections", "deque"): _call_collection,
     ("collections", "Counter"): _call_collection,
-    ("types", "SimpleNamespace"): _call_data,
     ("functools", "partial"): _call_partial,
     ("types", "MethodType"): _call_method_type,
     ("numpy._core.multiarray", "_reconstruct"): _call_reconstruct,
     ("numpy._core.multiarray", "scalar"): _call_scalar,
     ("numpy._core.numeric", "_frombuffer"): _call_numpy_data,
-    ("numpy", "dtype"): _call_data,
-    **{("datetime", n): _call_data for n in ("datetime", "date", "time", "timedelta", "timezone")},
-    **{
-        ("pathlib", n): _call_data
-        for n in ("Path", "PosixPath", "WindowsPath", "PurePath", "PurePosixPath", "PureWindowsPath")
-    },
-    ("decimal", "Decimal"): _call_data,
-    ("fractions", "Fraction"): _call_data,
-    ("re", "_compile"): _call_data,
-    ("uuid", "UUID"): _call_data,
+    **dict.fromkeys(DATA_CONSTRUCTORS, _call_data),
 }
-_STRICT_INSTANCE_OPS.update(
-    {
-        k: frozenset({_BUILD, _SETITEM, _APPEND})
-        for k in _CALLS
-        if k[0] in ("datetime", "pathlib", "decimal", "fractions", "re")
-    }
-)
 
 
 # --------------------------------------------------------------------------------------
@@ -1461,10 +1307,119 @@ def _verdict(
     )
 
 
+# The memo bound. PUT/BINPUT/LONG_BINPUT store into memo slot N, and the C unpickler first
+# grows its memo table to 2*N pointers and zeroes it: 9 bytes (``LONG_BINPUT 2**28``) make it
+# allocate and touch 4 GiB before anything else happens. A pickler numbers memo slots
+# 0, 1, 2, ... and each slot costs at least one opcode byte, so no pickle has a slot index as
+# large as its own length; such an index is refused before the unpickler sees the file. That
+# needs the opcodes (a 0x72 byte inside a string is not a LONG_BINPUT), found by the walk
+# below: no object built, ~15 us for a 1.4 KB job pickle, a third of a full read. Files a
+# template answers skip it (same opcodes and memo indices as a template read in full; the
+# template keeps its largest index, see templates.py).
+
+# Per opcode byte: 0-8 the size of a fixed argument; else one of the kinds below.
+_ARG_LEN1, _ARG_LEN4, _ARG_LEN8, _ARG_LINE, _ARG_LINES2 = 10, 11, 12, 13, 14
+_OP_BINPUT, _OP_LONG_BINPUT, _OP_PUT, _OP_END = 15, 16, 17, 18
+
+
+def _opcode_kinds() -> bytes:
+    kinds = bytearray([_OP_END] * 256)  # unknown opcodes end the walk: the unpickler stops there too
+    for codes, kind in (
+        ("N\x88\x89]ael)t\x85\x86\x87}dsu\x8f\x90\x910(21\x94\x93Rbo\x81\x92Q\x97\x98", 0),
+        ("Kh\x82\x80", 1),  # BININT1 BINGET EXT1 PROTO
+        ("M\x83", 2),  # BININT2 EXT2
+        ("J\x84j", 4),  # BININT EXT4 LONG_BINGET
+        ("G\x95", 8),  # BINFLOAT FRAME (a frame's contents are opcodes like any)
+        ("\x8aUC\x8c", _ARG_LEN1),  # LONG1 SHORT_BINSTRING SHORT_BINBYTES SHORT_BINUNICODE
+        ("\x8bTBX", _ARG_LEN4),  # LONG4 BINSTRING BINBYTES BINUNICODE
+        ("\x8d\x8e\x96", _ARG_LEN8),  # BINUNICODE8 BINBYTES8 BYTEARRAY8
+        ("ILFSVgP", _ARG_LINE),  # INT LONG FLOAT STRING UNICODE GET PERSID
+        ("ci", _ARG_LINES2),  # GLOBAL INST
+        ("q", _OP_BINPUT),
+        ("r", _OP_LONG_BINPUT),
+        ("p", _OP_PUT),
+        (".", _OP_END),  # STOP
+    ):
+        for code in codes:
+            kinds[ord(code)] = kind
+    return bytes(kinds)
+
+
+_OPCODE_KINDS = _opcode_kinds()
+
+
+def max_memo_index(data: bytes) -> int:
+    """The largest memo index the opcodes of *data* store into (-1: none), up to STOP.
+
+    The walk ends where the unpickler would stop (STOP, an unknown opcode, the end of the
+    data); what follows is never executed. Indices of MEMOIZE are not counted: it stores
+    into the next slot, so it cannot jump.
+    """
+    kinds = _OPCODE_KINDS
+    from_bytes = int.from_bytes
+    n = len(data)
+    pos = 0
+    worst = -1
+    while pos < n:
+        kind = kinds[data[pos]]
+        if kind <= 8:
+            pos += 1 + kind
+        elif kind == _ARG_LEN1:
+            if pos + 1 >= n:
+                break
+            pos += 2 + data[pos + 1]
+        elif kind == _ARG_LEN4:
+            pos += 5 + from_bytes(data[pos + 1 : pos + 5], "little")
+        elif kind == _OP_BINPUT:
+            if pos + 1 < n and data[pos + 1] > worst:
+                worst = data[pos + 1]
+            pos += 2
+        elif kind == _OP_LONG_BINPUT:
+            if pos + 5 > n:
+                break
+            index = from_bytes(data[pos + 1 : pos + 5], "little")
+            if index > worst:
+                worst = index
+            pos += 5
+        elif kind == _OP_END:
+            break
+        elif kind == _ARG_LEN8:
+            pos += 9 + from_bytes(data[pos + 1 : pos + 9], "little")
+        else:  # one or two lines of text
+            end = data.find(b"\n", pos)
+            if kind == _ARG_LINES2 and end >= 0:
+                end = data.find(b"\n", end + 1)
+            if end < 0:
+                break
+            if kind == _OP_PUT:
+                try:
+                    index = int(data[pos + 1 : end])  # the unpickler parses it as int() does
+                except ValueError:
+                    break  # the unpickler fails here
+                if index > worst:
+                    worst = index
+            pos = end + 1
+    return worst
+
+
+def _memo_overreach(data: bytes) -> str | None:
+    """Why *data* must not be unpickled for the size of its memo, or None."""
+    worst = max_memo_index(data)
+    if worst < len(data):
+        return None
+    return (
+        f"stores into memo slot {worst} of a {len(data)}-byte pickle, which no pickler writes: "
+        f"loading it would allocate {16 * worst / 2**20:,.0f} MiB"
+    )
+
+
 def _load(data: bytes, max_depth: int, timeline: bool) -> tuple[Verdict, str | None, dict[str, Any] | None]:
     """(verdict, reason, job fields) of a pickle given as bytes; the fields only when ``ok``."""
     if not data:
         return "corrupt", "empty file", None
+    overreach = _memo_overreach(data)
+    if overreach is not None:
+        return "unsafe", overreach, None
     outer = _borrowed.__dict__.get("types")
     used: list[_StubType] = []
     _borrowed.types = used
@@ -1520,8 +1475,8 @@ def _read_file(
         fd = os.open(path, _OPEN_FLAGS)
     except (FileNotFoundError, NotADirectoryError):
         return None, _verdict("missing", None), 0, 0
-    except OSError as exc:
-        return None, _verdict("corrupt", f"cannot open: {exc.strerror or exc}"), 0, 0
+    except OSError as exc:  # there, but not readable: nothing is known of its content
+        return None, _verdict("unreadable", f"cannot read: {exc.strerror or exc}"), 0, 0
     try:
         st = os.fstat(fd)
         size, mtime_ns, inode = st.st_size, st.st_mtime_ns, st.st_ino
@@ -1554,7 +1509,7 @@ def _read_file(
                 )
         return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), None, mtime_ns, inode
     except OSError as exc:
-        return None, _verdict("corrupt", f"cannot read: {exc.strerror or exc}"), 0, 0
+        return None, _verdict("unreadable", f"cannot read: {exc.strerror or exc}"), 0, 0
     finally:
         os.close(fd)
 

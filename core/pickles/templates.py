@@ -51,7 +51,16 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .reader import _loaded_type, _normal_module  # the reader's own name resolution
+from .allowlist import (
+    BINDING_GLOBALS,
+    ENUM_MODULES,
+    TIMESTAMP_GLOBALS,
+    VALUE_CHECKED_GLOBALS,
+    is_settings_class,
+    loaded_type,
+    normal_module,
+)
+from .reader import max_memo_index
 
 __all__ = ["DillTemplates", "MAX_BUILDS", "MAX_TEMPLATES", "MAX_TEMPLATE_BYTES", "MAX_TRIES"]
 
@@ -78,33 +87,14 @@ _SLOT_OPS = {
     "BININT": -4,
 }
 _TEXT_OPS = frozenset({"SHORT_BINUNICODE", "BINUNICODE"})
-# Calls whose literal arguments are data: the status enum and time stamps.
-_ROLE_MODULES = frozenset({"scm.plams.core.enums", "plams_core.status", "plams_core.enums"})
-_ROLE_GLOBALS = frozenset({("datetime", "datetime"), ("datetime", "date"), ("datetime", "time")})
-# Settings classes called with a dict (plams_core pickles Settings so): the dict is data.
-_SETTINGS_MODULES = frozenset({"scm.plams.core.settings", "plams_core.settings"})
-# Calls that only bind their arguments into the result (PLAMS 2024 Molecules keep a bound method).
-_BINDING_GLOBALS = frozenset({("types", "MethodType")})
-# Globals whose checks in the full reader look at the values they get: a template naming one
-# is not made (belt and braces: values handed to a call are pinned anyway). Module names as
-# the reader normalises them (``__builtin__`` -> ``builtins``, ``dill.dill`` -> ``dill._dill``).
-_VALUE_CHECKED = frozenset(
-    {
-        ("dill._dill", "_create_namedtuple"),
-        ("dill._dill", "_eval_repr"),
-        ("dill._dill", "_import_module"),
-        ("builtins", "bytes"),
-        ("builtins", "bytearray"),
-        ("builtins", "int"),
-        ("builtins", "float"),
-        ("builtins", "complex"),
-        ("builtins", "slice"),
-        ("builtins", "range"),
-        ("_codecs", "encode"),
-        ("codecs", "encode"),
-        ("dill._dill", "_create_dtypemeta"),  # looks at a by-value class's __module__
-    }
-)
+# The names below come from the allowlist the full reader uses (.allowlist):
+# - calls whose literal arguments are data: time stamps (TIMESTAMP_GLOBALS) and the values
+#   of the enum classes of ENUM_MODULES (the status);
+# - Settings classes (SETTINGS_MODULES) called with a dict, which they copy, and
+#   BINDING_GLOBALS (``types.MethodType``), which binds: what they get is data of the result;
+# - VALUE_CHECKED_GLOBALS, whose checks in the full reader look at the values they get: a
+#   template naming one is not made (belt and braces: values handed to a call are pinned
+#   anyway). Module names as normal_module spells them (``__builtin__`` -> ``builtins``).
 
 
 class _Lit:
@@ -176,7 +166,7 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
     A literal stays free only if its value is reachable at load time through data positions
     alone: dict values, list and set items and BUILD state of objects that are never handed
     to a call or used as one - or as an argument of the enum and datetime calls
-    (:data:`_ROLE_GLOBALS`, :data:`_ROLE_MODULES`). Tokens are shared through the memo, so
+    (:data:`~.allowlist.TIMESTAMP_GLOBALS`, :data:`~.allowlist.ENUM_MODULES`). Tokens are shared through the memo, so
     every use of a value is seen.
     """
     stack: list[Any] = []
@@ -220,14 +210,14 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
             _pin(module)
             key = None
             if type(module) is _Lit and type(gname) is _Lit and type(module.value) is str:
-                key = (_normal_module(module.value), gname.value)
-            if key is None or key in _VALUE_CHECKED:
+                key = (normal_module(module.value), gname.value)
+            if key is None or key in VALUE_CHECKED_GLOBALS:
                 raise _Unfit("a global the fast path does not cover")
             stack.append(_Box(key))
         elif name == "GLOBAL":
             module, _, gname = str(arg).partition(" ")
-            key = (_normal_module(module), gname)
-            if key in _VALUE_CHECKED:
+            key = (normal_module(module), gname)
+            if key in VALUE_CHECKED_GLOBALS:
                 raise _Unfit("a global the fast path does not cover")
             stack.append(_Box(key))
         elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
@@ -274,14 +264,18 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
             args, func = stack.pop(), stack.pop()
             key = func.key if type(func) is _Box else None
             result = _Box()
-            if key is not None and type(args) is _Tuple and (key in _ROLE_GLOBALS or key[0] in _ROLE_MODULES):
+            if (
+                key is not None
+                and type(args) is _Tuple
+                and (key in TIMESTAMP_GLOBALS or key[0] in ENUM_MODULES)
+            ):
                 for item in args.items:  # time stamps, status values: literals stay free
                     if type(item) is not _Lit:
                         _pin(item)
             elif (
                 key is not None
                 and type(args) is _Tuple
-                and (key in _BINDING_GLOBALS or (key[0] in _SETTINGS_MODULES and key[1].endswith("Settings")))
+                and (key in BINDING_GLOBALS or is_settings_class(*key))
             ):
                 for item in args.items:  # Settings(dict) copies, MethodType(f, obj) binds: data of the result
                     if type(item) is _Box:
@@ -297,8 +291,8 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
                     and type(args.items[0]) is _Lit
                     and type(args.items[0].value) is str
                 ):
-                    result.key = _loaded_type(args.items[0].value)  # a global by another name
-                    if result.key in _VALUE_CHECKED:
+                    result.key = loaded_type(args.items[0].value)  # a global by another name
+                    if result.key in VALUE_CHECKED_GLOBALS:
                         raise _Unfit("a global the fast path does not cover")
             _pin(func)
             stack.append(result)
@@ -345,7 +339,16 @@ class _Template:
     code; an AMS job's 600 coordinates cost one call instead of 600 comparisons).
     """
 
-    __slots__ = ("segments", "frame_end", "class_name", "status", "status_slot", "text_slots", "n_slots")
+    __slots__ = (
+        "segments",
+        "frame_end",
+        "class_name",
+        "status",
+        "status_slot",
+        "text_slots",
+        "n_slots",
+        "max_memo",
+    )
 
     def __init__(
         self,
@@ -356,6 +359,7 @@ class _Template:
         status: str | None,
         status_slot: int | None,
         text_slots: tuple[int, ...],
+        max_memo: int = -1,
     ) -> None:
         # consts: len(slots) + 1 runs; slots: each slot's length-field size (1 or 4), or minus
         # the size of a fixed-size number. The FRAME's 8-byte length (inside consts[0], ending
@@ -400,11 +404,16 @@ class _Template:
         self.status_slot = status_slot
         self.text_slots = text_slots
         self.n_slots = len(slots)
+        # The largest memo index the opcodes store into: a sibling has the same ones, and the
+        # full reader refuses a file not longer than its largest index (reader._memo_overreach).
+        self.max_memo = max_memo
 
     def match(self, data: bytes) -> list[bytes | None] | None:
         """The length-prefixed slot values of *data* (None for numbers), or None if it is not
         this template with other data."""
         frame_end = self.frame_end
+        if len(data) <= self.max_memo:
+            return None  # the full reader says why (a memo index beyond the file)
         if (
             frame_end is not None
             and int.from_bytes(data[frame_end - 8 : frame_end], "little") != len(data) - frame_end
@@ -504,7 +513,16 @@ def _build(data: bytes, load: Callable[[bytes], tuple[str, str | None, dict[str,
     elif status != fields["status"]:
         raise _Unfit("a status that is neither constant nor one literal")
     # the first slot sits after the FRAME's length: the match checks that length, not its bytes
-    return _Template(consts, widths, frame_end, fields["class_name"], status, status_slot, tuple(text_slots))
+    return _Template(
+        consts,
+        widths,
+        frame_end,
+        fields["class_name"],
+        status,
+        status_slot,
+        tuple(text_slots),
+        max_memo_index(data),
+    )
 
 
 class DillTemplates:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 __all__ = ["backup_path", "write_pickle_atomically"]
 
@@ -50,10 +51,18 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_pickle_atomically(obj: Any, path: str | os.PathLike[str], protocol: int | None = -1) -> None:
+def write_pickle_atomically(
+    obj: Any,
+    path: str | os.PathLike[str],
+    protocol: int | None = -1,
+    *,
+    dump: Callable[[Any, BinaryIO], None] | None = None,
+) -> None:
     """Pickle *obj* with dill to *path* so that *path* always holds a complete pickle.
 
-    Raises whatever dill raises; then the temporary file is removed and *path* is untouched.
+    *dump* (``dump(obj, file)``) replaces ``dill.dump`` (the repickler writes bytes it has
+    already checked). Raises whatever dumping raises; then the temporary file is removed and
+    *path* is untouched.
     """
     target = Path(path)
     folder = target.parent
@@ -62,9 +71,12 @@ def write_pickle_atomically(obj: Any, path: str | os.PathLike[str], protocol: in
         # The pickle gets the mode a plainly created file would get (or the old pickle's mode).
         os.fchmod(fd, (os.stat(target).st_mode & 0o7777) if target.exists() else _NEW_FILE_MODE)
         with os.fdopen(fd, "wb") as f:
-            import dill  # here, not at import: the read side imports this package without dill
+            if dump is None:
+                import dill  # here, not at import: the read side imports this package without dill
 
-            dill.dump(obj, f, protocol)  # -1 means the highest protocol, like PLAMS's default
+                dill.dump(obj, f, protocol)  # -1 means the highest protocol, like PLAMS's default
+            else:
+                dump(obj, f)
             f.flush()
             os.fsync(f.fileno())
         if target.exists():

@@ -7,7 +7,10 @@ import sys
 
 from plams_core.errors import PlamsError
 
-__all__ = ["ConfirmationRefused", "add_change_flags", "confirm"]
+__all__ = ["ConfirmationRefused", "DASH_VALUE_OPTIONS", "add_change_flags", "confirm", "glue_dash_values"]
+
+#: Options whose value may start with "-" (``clean --keep '-,$JN.err'``, PLAMS's delete-only form).
+DASH_VALUE_OPTIONS: frozenset[str] = frozenset({"--keep"})
 
 
 class ConfirmationRefused(PlamsError):
@@ -38,3 +41,21 @@ def confirm(question: str, *, yes: bool) -> None:
         answer = ""
     if answer.strip().lower() not in ("y", "yes"):
         raise ConfirmationRefused("nothing changed (not confirmed)")
+
+
+def glue_dash_values(argv: list[str]) -> list[str]:
+    """``--keep -,x`` as ``--keep=-,x``: argparse would take a value starting with ``-`` for an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            out += argv[i:]
+            break
+        if arg in DASH_VALUE_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append(f"{arg}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out

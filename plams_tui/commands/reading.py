@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 from plams_core.errors import PlamsError
+from plams_core.index.report import escape_text
 
-__all__ = ["HASHING", "UsageError", "add_read_flags", "display_path", "scan"]
-
-HASHING = ("input", "runscript", "input+runscript", "none")
+__all__ = ["UsageError", "add_read_flags", "display_path", "report_problems", "scan"]
 
 
 class UsageError(PlamsError):
@@ -19,11 +20,15 @@ class UsageError(PlamsError):
 
 def add_read_flags(p: argparse.ArgumentParser) -> None:
     """``--hashing`` and ``--cache``/``--no-cache``."""
+    from plams_core.hashing import HASHING_CHOICES
+
     p.add_argument(
         "--hashing",
         default="input",
         metavar="MODE",
-        help="how job hashes are computed from the files: " + ", ".join(HASHING) + " (default: input)",
+        help="how job hashes are computed from the files: "
+        + ", ".join(HASHING_CHOICES)
+        + " (default: input)",
     )
     # Off by default: ls and show write nothing anywhere (the issue asks so), and on plain jobs
     # a template match is as cheap as a lookup; it pays for big .dill files (bench/README.md).
@@ -39,11 +44,18 @@ def add_read_flags(p: argparse.ArgumentParser) -> None:
 
 def scan(args: argparse.Namespace, workdir: str) -> Any:
     """The index of *workdir*, read as the flags in *args* say."""
+    from plams_core.hashing import parse_hashing
     from plams_core.index import scan_workdir
 
-    if args.hashing not in HASHING:
-        raise UsageError(f"--hashing: unknown mode {args.hashing!r} (use one of {', '.join(HASHING)})")
-    return scan_workdir(workdir, hashing=None if args.hashing == "none" else args.hashing, cache=args.cache)
+    return scan_workdir(workdir, hashing=parse_hashing(args.hashing), cache=args.cache)
+
+
+def report_problems(problems: Sequence[str]) -> None:
+    """What could not be read, once on stderr: a count, then one line each (escaped)."""
+    if problems:
+        what = "1 thing" if len(problems) == 1 else f"{len(problems)} things"
+        lines = [f"plams-tui: warning: could not read {what}:", *(f"  {escape_text(p)}" for p in problems)]
+        print("\n".join(lines), file=sys.stderr)
 
 
 def display_path(path: str, like: str | None = None) -> str:

@@ -140,6 +140,8 @@ def _text(data: dict[str, Any], rec: Any, ending: Any, times: Any, files: Any, s
     for key in _FIELDS:
         if data.get(key) not in (None, [], "", False):
             out.append(f"{key + ':':15}{e(str(data[key]))}")
+    for problem in rec.problems:  # what could not be read: said, never taken for a status
+        out.append(f"{'not read:':15}{e(problem)}")
     out.append(f"{'start:':15}{format_time(start) or '-'}")
     out.append(f"{'end:':15}{format_time(end) or '-'}")
     out.append(f"{'run time:':15}{format_duration(data['run_time']) or '-'}")

@@ -14,6 +14,7 @@ import json
 import os
 import pickle
 import random
+import struct
 import subprocess
 import sys
 import textwrap
@@ -406,13 +407,103 @@ def test_missing_file_directory_and_size_cap(real_dill: Path, tmp_path: Path) ->
     assert read_dill(real_dill, max_bytes=real_dill.stat().st_size).verdict == "ok"
 
 
+# Run in a child whose address space is capped: a regression fails there (MemoryError, or
+# the verdict is wrong) instead of taking GiBs of a machine others use.
+BOUNDED_READER = textwrap.dedent(
+    """
+    import json, resource, sys
+    limit = int(sys.argv[1]) * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from plams_core.pickles.reader import read_dill, read_dill_summary
+    out = {}
+    for path in sys.argv[2:]:
+        info = read_dill(path)
+        out[path] = [info.verdict, info.reason, list(read_dill_summary(path)[:2])]
+    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+    """
+)
+
+
+def _memo_bombs() -> dict[str, bytes]:
+    """Files that store into a memo slot far beyond their length (each a few bytes)."""
+    job = pickle.dumps(FakeJob("opt", {"keep": "all"}), protocol=4)
+    body = b"\x8c\x05rrrrr\x94" + b"r" + struct.pack("<I", 2**28) + b"."  # 'r' in a string is no opcode
+    return {
+        "long_binput_2_28": b"\x80\x04Nr" + struct.pack("<I", 2**28) + b".",  # the 9 bytes of issue 8
+        "long_binput_2_26": b"\x80\x04Nr" + struct.pack("<I", 2**26) + b".",
+        "put_2_28": b"Np268435456\n.",  # protocol 0 spelling
+        "binput": b"\x80\x02Nq\xff.",  # one byte of index: harmless, but beyond the file all the same
+        "after_memoize_in_a_frame": b"\x80\x04\x95" + struct.pack("<Q", len(body)) + body,
+        "inside_a_job": job[:-1] + b"r" + struct.pack("<I", 2**28) + b".",  # a job pickle otherwise
+    }
+
+
+def test_a_memo_index_beyond_the_file_is_unsafe_and_read_in_bounded_memory(tmp_path: Path) -> None:
+    files = {}
+    for name, data in _memo_bombs().items():
+        files[name] = tmp_path / f"{name}.dill"
+        files[name].write_bytes(data)
+    # Many memo slots, honestly numbered (LONG_BINPUT past 256 in protocol 2, MEMOIZE in 4): ok.
+    many = FakeJob("many", {"keep": [f"file_{i}.out" for i in range(600)]})
+    for protocol in (2, 4):
+        files[f"honest_{protocol}"] = tmp_path / f"honest_{protocol}.dill"
+        files[f"honest_{protocol}"].write_bytes(pickle.dumps(many, protocol=protocol))
+    proc = subprocess.run(
+        [sys.executable, "-c", BOUNDED_READER, "768", *map(str, files.values())],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    for name in _memo_bombs():
+        verdict, reason, summary = got[str(files[name])]
+        assert verdict == "unsafe" and "memo slot" in reason and "no pickler writes" in reason, (name, reason)
+        assert summary == [verdict, reason], name  # the listing says the same
+    assert "4,096 MiB" in got[str(files["long_binput_2_28"])][1]  # says what a real load would take
+    for protocol in (2, 4):
+        assert got[str(files[f"honest_{protocol}"])][0] == "ok"
+    assert got["maxrss_mb"] < 200
+
+
+def test_the_memo_walk_knows_every_opcode_and_finds_what_genops_finds(zoo: tuple[str, Path, dict]) -> None:
+    import pickletools
+
+    from plams_core.pickles.reader import max_memo_index
+
+    _, workdir, _ = zoo
+    samples = [p.read_bytes() for p in sorted(workdir.rglob("*.dill"))]
+    samples += [pickle.dumps(FakeJob("p", {"keep": list(range(300))}), protocol=p) for p in range(6)]
+    samples += list(_memo_bombs().values())
+    for data in samples:
+        puts = [arg for op, arg, _ in pickletools.genops(data) if op.name in ("PUT", "BINPUT", "LONG_BINPUT")]
+        assert max_memo_index(data) == max(puts, default=-1)
+    # every opcode pickletools knows is walked over by its argument's size (unknown ones end the walk)
+    from plams_core.pickles import reader
+
+    special = {"BINPUT": reader._OP_BINPUT, "LONG_BINPUT": reader._OP_LONG_BINPUT, "PUT": reader._OP_PUT}
+    by_arg = {-2: reader._ARG_LEN1, -3: reader._ARG_LEN4, -4: reader._ARG_LEN4, -5: reader._ARG_LEN8}
+    for op in pickletools.opcodes:
+        if op.name in special or op.name == "STOP":
+            expected = special.get(op.name, reader._OP_END)
+        elif op.arg is None or op.arg.n >= 0:
+            expected = op.arg.n if op.arg else 0
+        elif op.arg.n == pickletools.UP_TO_NEWLINE:
+            expected = reader._ARG_LINES2 if op.arg.name == "stringnl_noescape_pair" else reader._ARG_LINE
+        else:
+            expected = by_arg[op.arg.n]
+        assert reader._OPCODE_KINDS[ord(op.code)] == expected, op.name
+    assert sum(k != reader._OP_END for k in reader._OPCODE_KINDS) == len(pickletools.opcodes) - 1
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_unreadable_file_is_corrupt(real_dill: Path, tmp_path: Path) -> None:
+def test_unreadable_file_is_unreadable_not_corrupt(real_dill: Path, tmp_path: Path) -> None:
     locked = tmp_path / "locked.dill"
     locked.write_bytes(real_dill.read_bytes())
     locked.chmod(0)
     info = read_dill(locked)
-    assert info.verdict == "corrupt" and "cannot open" in (info.reason or "")
+    assert info.verdict == "unreadable" and "Permission denied" in (info.reason or "")
 
 
 def test_nesting_deeper_than_max_depth_is_unsafe() -> None:
@@ -725,6 +816,31 @@ def test_no_template_names_a_value_checked_global_in_any_spelling() -> None:
     ):
         with pytest.raises(_Unfit):
             _analyse(data)
+
+
+def test_reader_and_templates_decide_by_the_one_allowlist() -> None:
+    from plams_core.pickles import allowlist, reader, templates
+
+    # every value-checked global is a call the reader allows (else listing it would mean nothing)
+    assert allowlist.VALUE_CHECKED_GLOBALS <= set(reader._CALLS)
+    assert {k for k, v in reader._CALLS.items() if v is reader._call_data} == allowlist.DATA_CONSTRUCTORS
+    # a status enum value and a Settings class of each listed module are what the reader allows
+    for module in allowlist.ENUM_MODULES:
+        assert reader._find_class(module, "JobStatus")._label == f"{module}.JobStatus"
+        assert type(reader._find_class(module, "JobStatus")).__call__ is reader._call_enum
+    for module in allowlist.SETTINGS_MODULES:
+        assert issubclass(reader._find_class(module, "Settings"), reader._SettingsDict)
+    # and neither holds a list of names of its own: every set or mapping of names is the allowlist's
+    shared = {id(v) for v in vars(allowlist).values()}
+    not_names = {"_SLOT_OPS", "_TEXT_OPS", "_CALLS", "_GLOBALS", "_METAS", "_POOL", "_NO_DENY"}
+    not_names |= {"_LOCK_ARG_TYPES", "_PLAIN_TYPES"}  # opcodes, handlers, caches, Python types
+    for module in (reader, templates):
+        own = {
+            n
+            for n, v in vars(module).items()
+            if isinstance(v, (frozenset, set, dict)) and n.lstrip("_").isupper() and id(v) not in shared
+        }
+        assert own <= not_names, own
 
 
 def test_every_mutation_of_a_sibling_gets_the_full_readers_answer(templates: Any, tmp_path: Path) -> None:

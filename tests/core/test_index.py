@@ -281,9 +281,9 @@ def test_cache_lives_outside_and_gives_the_same_records(
 def test_parallel_and_serial_scans_agree(
     zoo26: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import plams_core.index.scan as index_module
+    import plams_core.index.reading as reading
 
-    monkeypatch.setattr(index_module, "PARALLEL_THRESHOLD", 2)  # force the pool on a small folder
+    monkeypatch.setattr(reading, "PARALLEL_THRESHOLD", 2)  # force the pool on a small folder
     serial = list(scan_workdir(zoo26[0], cache=False, workers=1))
     parallel = list(scan_workdir(zoo26[0], cache=False, workers=2))
     assert serial == parallel
@@ -301,15 +301,15 @@ def live_index(zoo26: tuple[Path, dict[str, Any]], tmp_path: Path) -> tuple[Path
 def test_refresh_after_a_new_file(
     live_index: tuple[Path, WorkdirIndex], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import plams_core.index.scan as index_module
+    import plams_core.index.reading as reading
 
     workdir, index = live_index
     before = {r.path: r for r in index}
     (workdir / "opt" / "extra.txt").write_text("more output\n")
     read: list[str] = []
-    real_read = index_module._read_folder
+    real_read = reading.read_folder
     monkeypatch.setattr(
-        index_module, "_read_folder", lambda prefix, rel, *a: read.append(rel) or real_read(prefix, rel, *a)
+        reading, "read_folder", lambda prefix, rel, *a: read.append(rel) or real_read(prefix, rel, *a)
     )
     update = index.refresh_paths([str(workdir / "opt" / "extra.txt")])
     assert read == ["opt"]  # proportional to the change: one folder read again, not the working folder

@@ -1,0 +1,85 @@
+"""`plams-tui clean`: delete the files PLAMS's ``keep``/``save`` cleaning would delete.
+
+Only parses, calls :meth:`plams_core.workdir.Workdir.plan_clean` / ``clean`` and formats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from plams_tui.commands.common import add_change_flags, confirm
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register the `clean` subcommand on the CLI's subparsers."""
+    p = sub.add_parser(
+        "clean",
+        help="delete the files PLAMS's keep/save cleaning would delete",
+        description="Delete the files of jobs that PLAMS's cleaning would delete (the keep/save settings), "
+        "then the folders inside jobs that this leaves empty. .dill files are never deleted. Without --keep, "
+        "each job's own save setting (what finish() applies), read from its .dill without unpickling.",
+    )
+    p.add_argument("workdir", metavar="WORKDIR")
+    p.add_argument(
+        "jobs", metavar="JOB", nargs="*", help="jobs to clean (with the jobs below them); default: all"
+    )
+    p.add_argument(
+        "--keep",
+        metavar="SPEC",
+        help="all | none | PATTERN,... (keep only these) | -,PATTERN,... (delete only these); "
+        "$JN is the job name, $CH each child's, globs as in PLAMS (e.g. '$JN.out,*.rkf' or '-,$JN.err')",
+    )
+    p.add_argument("--json", action="store_true", help='print {"files": [...], "bytes": N, ...} as JSON')
+    add_change_flags(p)
+    p.set_defaults(func=run)
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _describe(plan) -> str:  # type: ignore[no-untyped-def]
+    lines = list(plan.files)
+    lines += [f"{d}/" for d in plan.folders]
+    for job, why in plan.skipped:
+        lines.append(f"skipped {job}: {why}")
+    n = len(plan.files)
+    summary = f"{n} file{'s' if n != 1 else ''}, {_size(plan.bytes)} freed"
+    if plan.folders:
+        summary += f", then {len(plan.folders)} emptied folder{'s' if len(plan.folders) != 1 else ''}"
+    lines.append(summary)
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Plan, show, ask, then delete exactly the planned files."""
+    from plams_core.workdir import Workdir
+
+    wd = Workdir(args.workdir)
+    plan = wd.plan_clean(args.jobs or None, keep=args.keep)
+    if args.dry_run or not plan.files:
+        sys.stdout.write(
+            json.dumps(plan.to_dict(), ensure_ascii=False, indent=1) + "\n" if args.json else _describe(plan)
+        )
+        return 0
+    if not args.json:
+        sys.stdout.write(_describe(plan))
+        sys.stdout.flush()
+    n = len(plan.files)
+    confirm(f"Delete {n} file{'s' if n != 1 else ''} ({_size(plan.bytes)}) in {wd.root}?", yes=args.yes)
+    done = wd.clean(plan)
+    if args.json:
+        sys.stdout.write(json.dumps(done.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(
+            f"Deleted {len(done.files)} files ({_size(done.bytes)}), {len(done.folders)} folders.\n"
+        )
+    return 0

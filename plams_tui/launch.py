@@ -1,0 +1,95 @@
+"""``plams-tui [WORKDIR] [--poll [SECONDS]]`` and ``plams-tui --demo [DIR]``: open the app.
+
+The CLI hands over here when the first argument is not a subcommand, so ``plams-tui ls``
+and friends never import textual. ``WORKDIR`` defaults to the current folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Collection, Sequence
+
+from .defaults import DEFAULT_POLL_SECONDS
+
+__all__ = ["wants_app", "build_app_parser", "run_app", "DEMO_RUNNING"]
+
+#: seconds the demo's ``running`` job runs: long enough to look around, short enough to see it finish
+DEMO_RUNNING = 90.0
+
+
+def wants_app(argv: Sequence[str], subcommands: Collection[str]) -> bool:
+    """True when *argv* asks for the app (no arguments, a folder, ``--demo``, ``--poll``), not a subcommand."""
+    if not argv:
+        return True
+    first = argv[0]
+    if first in subcommands:
+        return False
+    if first.startswith("-"):
+        return first.split("=")[0] in ("--demo", "--poll", "--hashing")
+    return True
+
+
+def build_app_parser() -> argparse.ArgumentParser:
+    """The arguments of the app."""
+    p = argparse.ArgumentParser(
+        prog="plams-tui",
+        description="Open a PLAMS working folder in the interactive app "
+        "(subcommands: plams-tui ls|show|... --help).",
+    )
+    p.add_argument("workdir", nargs="?", metavar="WORKDIR", help="the working folder (default: here)")
+    p.add_argument(
+        "--poll",
+        nargs="?",
+        type=float,
+        const=DEFAULT_POLL_SECONDS,
+        metavar="SECONDS",
+        help=f"poll the folder for changes instead of inotify (default every {DEFAULT_POLL_SECONDS:g} s); "
+        "for network filesystems written by other machines",
+    )
+    p.add_argument(
+        "--demo",
+        nargs="?",
+        const=".",
+        metavar="DIR",
+        help="build the demo working folder in DIR (default: here; reused if there) and open it",
+    )
+    p.add_argument(
+        "--hashing",
+        default="input",
+        choices=("input", "runscript", "input+runscript", "none"),
+        help="how job hashes are computed from the files (default: input)",
+    )
+    return p
+
+
+def run_app(argv: Sequence[str]) -> int:
+    """Parse *argv*, build the app with :func:`plams_tui.app.make_app` and run it."""
+    args = build_app_parser().parse_args(list(argv))
+    from plams_core.errors import PlamsError
+
+    if args.demo is not None:
+        if args.workdir is not None:
+            raise PlamsError("give either WORKDIR or --demo DIR, not both")
+        from plams_core.demo import build_demo
+
+        parent = args.demo
+        if not os.path.isdir(parent):
+            raise PlamsError(f"{parent}: not a folder")
+        existing = os.path.join(parent, "plams_demo")
+        workdir = (
+            existing
+            if os.path.isdir(existing)
+            else os.fspath(build_demo(parent, "plams_demo", running=DEMO_RUNNING))
+        )
+    else:
+        workdir = args.workdir or "."
+    from .app import make_app
+
+    app = make_app(workdir, poll=args.poll, hashing=None if args.hashing == "none" else args.hashing)
+    app.run()
+    if app.return_code:
+        return int(app.return_code)
+    sys.stdout.flush()
+    return 0

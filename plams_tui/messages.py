@@ -1,0 +1,65 @@
+"""Messages between threads and widgets. Threads only post these; they never touch a widget.
+
+Messages that come in bursts (file events) carry no payload and collapse in the queue
+(``can_replace``): the receiver takes what piled up from :class:`plams_tui.watcher.Watcher`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from plams_core.index import IndexUpdate, JobDetail, JobRecord
+from textual.message import Message
+
+__all__ = ["FilesChanged", "ScanBatch", "ScanDone", "RecordsUpdated", "WatcherNote", "DetailReady"]
+
+
+class FilesChanged(Message):
+    """Paths changed under the working folder; :meth:`Watcher.take` returns them. Bursts collapse."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FilesChanged)
+
+
+class ScanBatch(Message):
+    """Records read by the first scan (more follow until :class:`ScanDone`)."""
+
+    def __init__(self, records: Sequence[JobRecord], read: int, total: int | None) -> None:
+        super().__init__()
+        self.records = records
+        self.read = read  # jobs read so far
+        self.total = total  # jobs expected, when the scan knows
+
+
+class ScanDone(Message):
+    """The first scan finished (``error`` says why it failed, if it did)."""
+
+    def __init__(self, error: str | None = None) -> None:
+        super().__init__()
+        self.error = error
+
+
+class RecordsUpdated(Message):
+    """A refresh changed records in place."""
+
+    def __init__(self, update: IndexUpdate) -> None:
+        super().__init__()
+        self.update = update
+
+
+class DetailReady(Message):
+    """The detail of one job, read in a worker."""
+
+    def __init__(self, path: str, detail: JobDetail | None, error: str | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.detail = detail
+        self.error = error
+
+
+class WatcherNote(Message):
+    """Something the user should know once about live updates (e.g. polling instead of inotify)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text

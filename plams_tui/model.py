@@ -1,0 +1,265 @@
+"""What the job table shows, without a screen: rows in order, filter, sort, collapsed MultiJobs, marks.
+
+:class:`JobRows` holds the records of a working folder by path and computes the visible
+rows (a list of paths) from them. Everything is keyed by the job's path, so the cursor and
+the marks stay on the same job while records change, appear or vanish under them. The
+table widget only draws ``rows[i]``; tests drive this class directly or through the app.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from plams_core.index import JobRecord
+
+__all__ = ["COLUMNS", "Column", "JobRows", "status_text", "start_of", "run_time", "copy_marker"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the job table: its key, header and width in cells (0: takes what is left)."""
+
+    key: str
+    header: str
+    width: int
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "NAME", 0),
+    Column("status", "STATUS", 22),
+    Column("class", "CLASS", 16),
+    Column("hash", "HASH", 9),
+    Column("dill", "DILL", 8),
+    Column("copy", "COPY/DUP", 18),
+    Column("start", "START", 15),
+    Column("runtime", "RUN TIME", 9),
+)
+SORT_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS)
+
+
+def status_text(rec: JobRecord) -> str:
+    """``crashed``, or ``running (interrupted)`` for a job whose process is gone."""
+    return f"{rec.status} (interrupted)" if rec.interrupted else rec.status
+
+
+def _epoch(value: Any) -> float | None:
+    """A time as the index may give it (epoch seconds, datetime, ISO text) in epoch seconds."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def start_of(rec: JobRecord) -> float | None:
+    """When the job started (epoch seconds), if the index knows."""
+    return _epoch(getattr(rec, "start", None))
+
+
+def run_time(rec: JobRecord, now: float | None = None) -> float | None:
+    """Seconds from start to end; to *now* for a running job; None if unknown."""
+    start = start_of(rec)
+    if start is None:
+        return None
+    end = _epoch(getattr(rec, "end", None))
+    if end is None:
+        if rec.status != "running" or rec.interrupted:
+            return None
+        end = time.time() if now is None else now
+    return max(0.0, end - start)
+
+
+def copy_marker(rec: JobRecord, hash_count: int) -> str:
+    """``<- other`` for a job copied by rerun prevention; ``=N`` when N jobs share its hash."""
+    if rec.copied_from:
+        return "<- " + rec.copied_from
+    if hash_count > 1:
+        return f"={hash_count} same hash"
+    return ""
+
+
+class JobRows:
+    """The records of one working folder and the rows the table shows from them.
+
+    Call :meth:`update` with new/changed records and removed paths, then :meth:`rebuild`
+    (cheap to call again: it does nothing unless something changed).
+    """
+
+    def __init__(self) -> None:
+        self.records: dict[str, JobRecord] = {}
+        self.rows: list[str] = []
+        self.collapsed: set[str] = set()
+        self.marked: set[str] = set()
+        self.filter = ""
+        self.sort_key = "name"
+        self.reverse = False
+        self.hash_count: Counter[str] = Counter()
+        self._pos: dict[str, int] = {}
+        self._dirty = True
+        self._kids: dict[str | None, list[str]] | None = None
+
+    # -- changing
+
+    def update(self, changed: Iterable[JobRecord] = (), removed: Iterable[str] = ()) -> None:
+        """Take new or changed records and forget removed paths (marks of removed jobs go too)."""
+        records = self.records
+        counts = self.hash_count
+        for path in removed:
+            old = records.pop(path, None)
+            if old is not None:
+                if old.hash:
+                    counts[old.hash] -= 1
+                self._kids = None
+                self._dirty = True
+            self.marked.discard(path)
+        for rec in changed:
+            old = records.get(rec.path)
+            if old is not None and old.hash:
+                counts[old.hash] -= 1
+            if old is None or old.parent != rec.parent:
+                self._kids = None
+            if rec.hash:
+                counts[rec.hash] += 1
+            records[rec.path] = rec
+            self._dirty = True
+
+    def set_filter(self, text: str) -> None:
+        """Show only jobs whose name, path, status or class contain every word of *text* (any case)."""
+        if text != self.filter:
+            self.filter = text
+            self._dirty = True
+
+    def set_sort(self, key: str, reverse: bool | None = None) -> None:
+        """Sort siblings (or, while filtering, all matches) by the column *key*."""
+        if key not in SORT_KEYS:
+            raise ValueError(f"unknown column {key!r}")
+        self.sort_key = key
+        if reverse is not None:
+            self.reverse = reverse
+        self._dirty = True
+
+    def toggle_collapsed(self, path: str, collapsed: bool | None = None) -> None:
+        """Fold or unfold the children of the MultiJob at *path*."""
+        rec = self.records.get(path)
+        if rec is None or rec.kind != "multi":
+            return
+        now = path in self.collapsed if collapsed is None else not collapsed
+        (self.collapsed.discard if now else self.collapsed.add)(path)
+        self._dirty = True
+
+    def toggle_mark(self, path: str) -> None:
+        """Mark or unmark the job at *path*."""
+        if path in self.marked:
+            self.marked.discard(path)
+        elif path in self.records:
+            self.marked.add(path)
+
+    # -- reading
+
+    def index_of(self, path: str | None) -> int | None:
+        """The row of *path*, or None if it is not shown."""
+        return None if path is None else self._pos.get(path)
+
+    def counts(self) -> Counter[str]:
+        """Jobs per status (``interrupted`` counted on its own too)."""
+        c: Counter[str] = Counter(r.status for r in self.records.values())
+        interrupted = sum(1 for r in self.records.values() if r.interrupted)
+        if interrupted:
+            c["interrupted"] = interrupted
+        return c
+
+    def selection(self, cursor: str | None) -> list[str]:
+        """The jobs an action takes: the marked ones, else the one under the cursor."""
+        if self.marked:
+            return sorted(p for p in self.marked if p in self.records)
+        return [cursor] if cursor is not None and cursor in self.records else []
+
+    def depth(self, path: str) -> int:
+        """How many job ancestors *path* has (its indent in the tree)."""
+        d = 0
+        rec = self.records.get(path)
+        while rec is not None and rec.parent is not None and rec.parent in self.records:
+            d += 1
+            rec = self.records[rec.parent]
+        return d
+
+    # -- ordering
+
+    def _key(self) -> Callable[[JobRecord], Any]:
+        key = self.sort_key
+        if key == "name":
+            return lambda r: (r.name.lower(), r.name)
+        if key == "status":
+            return lambda r: (status_text(r), r.name)
+        if key == "class":
+            return lambda r: (r.class_name or "\uffff", r.name)
+        if key == "hash":
+            return lambda r: (r.hash or "\uffff", r.name)
+        if key == "dill":
+            return lambda r: (r.dill, r.name)
+        if key == "copy":
+            return lambda r: (copy_marker(r, self.hash_count[r.hash] if r.hash else 0) or "\uffff", r.name)
+        if key == "start":
+            return lambda r: (start_of(r) or float("inf"), r.name)
+        now = time.time()
+        return lambda r: (run_time(r, now) or -1.0, r.name)
+
+    def _matches(self) -> Callable[[JobRecord], bool]:
+        words = self.filter.lower().split()
+
+        def match(r: JobRecord) -> bool:
+            hay = f"{r.path}\n{status_text(r)}\n{r.class_name or ''}".lower()
+            return all(w in hay for w in words)
+
+        return match
+
+    def rebuild(self) -> bool:
+        """Recompute :attr:`rows` if anything changed; return whether it did."""
+        if not self._dirty:
+            return False
+        self._dirty = False
+        records = self.records
+        key = self._key()
+        if self.filter.strip():
+            match = self._matches()
+            found = [r for r in records.values() if match(r)]
+            found.sort(key=key, reverse=self.reverse)
+            rows = [r.path for r in found]
+        else:
+            if self._kids is None:
+                kids: dict[str | None, list[str]] = {}
+                for path, r in records.items():
+                    parent = r.parent if r.parent in records else None
+                    kids.setdefault(parent, []).append(path)
+                self._kids = kids
+            kids = self._kids
+            rows = []
+            collapsed = self.collapsed
+            reverse = self.reverse
+            stack: list[str] = []
+
+            def ordered(parent: str | None) -> list[str]:
+                children = kids.get(parent, [])
+                return sorted(children, key=lambda p: key(records[p]), reverse=reverse)
+
+            stack = ordered(None)[::-1]
+            while stack:
+                path = stack.pop()
+                rows.append(path)
+                if path in kids and path not in collapsed:
+                    stack.extend(ordered(path)[::-1])
+        self.rows = rows
+        self._pos = {p: i for i, p in enumerate(rows)}
+        return True

@@ -1,0 +1,453 @@
+"""The main screen: the job table, the summary bar, the detail pane; scanning, live refresh, actions.
+
+Threads: the first scan runs in a thread worker that checks for cancellation between
+batches; refreshes run in one worker at a time that takes the paths the watcher recorded.
+The index is used by one thread at a time (``app.index_lock``). Widgets are only touched
+here, on the app's thread, from messages.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from plams_core.workdir import Workdir
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList
+from textual.worker import get_current_worker
+
+from ..actions import ACTIONS, Action, available, describe_plan
+from ..dialogs import ConfirmDialog
+from ..messages import DetailReady, FilesChanged, RecordsUpdated, ScanBatch, ScanDone, WatcherNote
+from ..model import JobRows
+from ..text import safe
+from ..watcher import Watcher
+from ..widgets import DetailPane, JobTable, SummaryBar
+
+__all__ = ["JobsScreen"]
+
+_SOURCES_EVERY = 5.0  # seconds between re-reads of live processes and the csv/log
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class JobsScreen(Screen[None]):
+    """Every job of one working folder, live."""
+
+    CSS_PATH = "jobs.tcss"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("escape", "back", "Back/clear", show=False),
+        Binding("p", "pause", "Pause"),
+        *(Binding(a.key, a.name, a.label) for a in ACTIONS),
+        Binding("tab", "focus_next", "Next pane", show=False),
+    ]
+
+    def __init__(self, workdir: Workdir, *, poll: float | None = None, watch: bool = True) -> None:
+        super().__init__()
+        self.workdir = workdir
+        self.model = JobRows()
+        self.poll = poll
+        self.watch = watch
+        self.watcher: Watcher | None = None
+        self.paused = False
+        self.scanning = True
+        self._dirty = False
+        self._refresh_state = threading.Lock()
+        self._refreshing = False
+        self._sources_due = False
+        self._detail_for: str | None = None
+
+    @property
+    def index_lock(self) -> threading.Lock:
+        return self.app.index_lock  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        yield SummaryBar(self.workdir.root, id="summary")
+        yield JobTable(self.model, id="jobs")
+        yield Input(placeholder="filter: name, status, class (enter: keep, esc: clear)", id="filter")
+        yield DetailPane(self.workdir.root, id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one(JobTable).focus()
+        if self.watch:
+            self.watcher = Watcher(self.workdir.root, self.post_message, poll=self.poll)
+            try:
+                self.watcher.start()
+            except OSError as exc:
+                self.watcher = None
+                self.notify(f"live updates off: {_one_line(exc)}", severity="warning")
+        self._update_summary()
+        self.set_interval(0.1, self._flush)
+        self.set_interval(_SOURCES_EVERY, self._sources_tick)
+        self._scan()
+
+    def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+
+    # -- first scan
+
+    @work(thread=True, exclusive=True, group="scan")
+    def _scan(self) -> None:
+        worker = get_current_worker()
+        read = 0
+        try:
+            with self.index_lock:
+                for batch in self.workdir.scan():
+                    if worker.is_cancelled:
+                        return
+                    read += len(batch)
+                    self.post_message(ScanBatch(list(batch), read, getattr(batch, "total", None)))
+        except Exception as exc:  # shown as a notification, never a traceback
+            self.post_message(ScanDone(_one_line(exc)))
+            return
+        self.post_message(ScanDone())
+
+    def on_scan_batch(self, message: ScanBatch) -> None:
+        first = not self.model.records
+        self.model.update(message.records)
+        progress = f"reading... {message.read} jobs" + (f" of {message.total}" if message.total else "")
+        self.query_one(SummaryBar).show(progress=progress)
+        if first:
+            self._flush(force=True)
+        else:
+            self._dirty = True
+
+    def on_scan_done(self, message: ScanDone) -> None:
+        self.scanning = False
+        if message.error:
+            self.notify(message.error, title="Reading the folder failed", severity="error")
+        self._dirty = True
+        self._flush()
+        self.query_one(SummaryBar).show(progress=None)
+        self._kick_refresh()  # what changed while the scan ran
+
+    # -- applying changes, at most 10 times a second
+
+    def _flush(self, force: bool = False) -> None:
+        if not (self._dirty or force):
+            return
+        self._dirty = False
+        table = self.query_one(JobTable)
+        table.rows_changed()
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        shown = len(self.model.rows) if self.model.filter.strip() else None
+        live = (
+            "paused (p)"
+            if self.paused
+            else ("live, polling" if self.watcher and self.watcher.polling else "live")
+        )
+        if not self.watch or (self.watcher is None and not self.paused):
+            live = "not watching" if not self.paused else live
+        self.query_one(SummaryBar).show(
+            counts=self.model.counts(), shown=shown, live=live, marked=len(self.model.marked)
+        )
+
+    # -- live
+
+    def on_files_changed(self, message: FilesChanged) -> None:
+        self._kick_refresh()
+
+    def _sources_tick(self) -> None:
+        self._sources_due = True
+        self._kick_refresh()
+
+    def _kick_refresh(self) -> None:
+        if self.paused or self.scanning:
+            return
+        with self._refresh_state:
+            if self._refreshing:
+                return
+            if not self._sources_due and (self.watcher is None or not self.watcher.pending()):
+                return
+            self._refreshing = True
+        self._refresh_worker()
+
+    @work(thread=True, group="refresh")
+    def _refresh_worker(self) -> None:
+        while True:
+            with self._refresh_state:
+                paths = self.watcher.take() if self.watcher is not None and not self.paused else []
+                sources, self._sources_due = self._sources_due and not self.paused, False
+                if not paths and not sources:
+                    self._refreshing = False
+                    return
+            try:
+                with self.index_lock:
+                    update = self.workdir.refresh(paths) if paths else self.workdir.refresh()
+                    if paths and sources:
+                        more = self.workdir.refresh()
+                        update = type(update)(update.changed + more.changed, update.removed + more.removed)
+            except Exception as exc:
+                self.post_message(WatcherNote(f"refresh failed: {_one_line(exc)}"))
+                continue
+            if update:
+                self.post_message(RecordsUpdated(update))
+
+    def on_records_updated(self, message: RecordsUpdated) -> None:
+        update = message.update
+        self.model.update(update.changed, update.removed)
+        self._dirty = True
+        cursor = self.query_one(JobTable).cursor_path
+        if cursor is not None and (cursor in update.removed or any(r.path == cursor for r in update.changed)):
+            self._request_detail(cursor)
+
+    def on_watcher_note(self, message: WatcherNote) -> None:
+        self.notify(safe(message.text), title="Live updates", severity="warning", markup=False)
+        self._update_summary()
+
+    def action_pause(self) -> None:
+        """Pause or resume live updates (events are kept and applied on resume)."""
+        self.paused = not self.paused
+        self._update_summary()
+        if not self.paused:
+            self._sources_due = True
+            self._kick_refresh()
+
+    # -- detail
+
+    @on(JobTable.CursorMoved)
+    def _cursor_moved(self, message: JobTable.CursorMoved) -> None:
+        if message.path is None:
+            self.query_one(DetailPane).show_message("No job selected")
+            return
+        self._request_detail(message.path)
+
+    def _request_detail(self, path: str) -> None:
+        self._detail_for = path
+        self._read_detail(path)
+
+    @work(thread=True, exclusive=True, group="detail")
+    def _read_detail(self, path: str) -> None:
+        try:
+            with self.index_lock:
+                detail = self.workdir.detail(path)
+        except Exception as exc:
+            self.post_message(DetailReady(path, None, _one_line(exc)))
+            return
+        self.post_message(DetailReady(path, detail))
+
+    def on_detail_ready(self, message: DetailReady) -> None:
+        if message.path != self._detail_for:
+            return
+        pane = self.query_one(DetailPane)
+        if message.detail is None:
+            pane.show_message(message.error or "no detail")
+            return
+        rec = message.detail.record
+        same: list[str] = []
+        if rec.hash and self.model.hash_count[rec.hash] > 1:
+            same = sorted(p for p, r in self.model.records.items() if r.hash == rec.hash and p != rec.path)
+        pane.show_detail(message.detail, same)
+
+    @on(JobTable.Activated)
+    def _activated(self, message: JobTable.Activated) -> None:
+        self.query_one(DetailPane).focus_files()
+
+    @on(DetailPane.OpenFile)
+    def _open_file(self, message: DetailPane.OpenFile) -> None:
+        from .file_view import FileScreen
+
+        rec = self.model.records.get(message.job)
+        self.app.push_screen(FileScreen(message.path, follow=rec is not None and rec.status == "running"))
+
+    # -- filter, back
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.model.set_filter(event.value)
+        self._flush(force=True)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            event.input.display = False
+        self.query_one(JobTable).focus()
+
+    def action_back(self) -> None:
+        """Esc: leave the filter box or the file list; else clear the filter; else the marks."""
+        box = self.query_one("#filter", Input)
+        focused = self.focused
+        table = self.query_one(JobTable)
+        if focused is box or (focused is table and box.value):
+            box.value = ""
+            box.display = False
+            self.model.set_filter("")
+            self._flush(force=True)
+            table.focus()
+        elif isinstance(focused, OptionList):
+            table.focus()
+        elif self.model.marked:
+            self.model.marked.clear()
+            table.refresh()
+            self.query_one(SummaryBar).show(marked=0)
+
+    @on(JobTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self.query_one(SummaryBar).show(marked=len(self.model.marked))
+
+    # -- actions
+
+    def selection(self) -> list[str]:
+        """The jobs an action takes: the marked ones, else the one under the cursor."""
+        return self.model.selection(self.query_one(JobTable).cursor_path)
+
+    def _action(self, name: str) -> Action:
+        return next(a for a in ACTIONS if a.name == name)
+
+    def _start(self, action: Action) -> list[str] | None:
+        if not available(self.workdir, action):
+            self.notify(
+                f"{action.label}: not available yet in this version of plams_core", severity="warning"
+            )
+            return None
+        jobs = self.selection() if action.takes_jobs else []
+        if action.takes_jobs and not jobs:
+            self.notify(f"{action.label}: no job selected", severity="warning")
+            return None
+        return jobs
+
+    def _in_thread(self, fn: Callable[[], Any], done: Callable[[Any], None], what: str) -> None:
+        """Run *fn* in a worker (holding the index), then *done* with its result on this thread."""
+
+        def run() -> None:
+            try:
+                with self.index_lock:
+                    result = fn()
+            except Exception as exc:
+                message = _one_line(exc)
+                self.app.call_from_thread(
+                    self.notify, safe(message), title=f"{what} failed", severity="error", markup=False
+                )
+                return
+            self.app.call_from_thread(done, result)
+
+        self.run_worker(run, thread=True, group="action", name=what)
+
+    def _plan_and_confirm(self, name: str) -> None:
+        action = self._action(name)
+        jobs = self._start(action)
+        if jobs is None:
+            return
+        plan_fn = getattr(self.workdir, action.plan or "")
+        apply_fn = getattr(self.workdir, action.apply)
+
+        def ask(plan: Any) -> None:
+            title = Text(f"{action.label}: {action.help}")
+            body = describe_plan(plan)
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._in_thread(
+                        lambda: apply_fn(plan), lambda result: self._acted(action, result), action.label
+                    )
+
+            self.app.push_screen(ConfirmDialog(title, body, action.verb), answered)
+
+        self._in_thread(lambda: plan_fn(jobs) if action.takes_jobs else plan_fn(), ask, action.label)
+
+    def _acted(self, action: Action, result: Any) -> None:
+        self.notify(f"{action.label}: done", title=action.label)
+        # the watcher sees the files change; re-read the sources too, for renamed .dill files
+        self._sources_due = True
+        self._kick_refresh()
+
+    def action_repickle(self) -> None:
+        self._plan_and_confirm("repickle")
+
+    def action_remove(self) -> None:
+        self._plan_and_confirm("remove")
+
+    def action_undo_remove(self) -> None:
+        self._plan_and_confirm("undo_remove")
+
+    def action_clean(self) -> None:
+        self._plan_and_confirm("clean")
+
+    def action_restart(self) -> None:
+        self._plan_and_confirm("restart")
+
+    def action_load(self) -> None:
+        action = self._action("load")
+        jobs = self._start(action)
+        if not jobs:
+            return
+        path = jobs[0]
+        rec = self.model.records[path]
+
+        def load(allow_unsafe: bool) -> None:
+            self._in_thread(
+                lambda: self.workdir.load(path, allow_unsafe=allow_unsafe),  # type: ignore[attr-defined]
+                self._show_loaded,
+                "Load",
+            )
+
+        if rec.dill == "unsafe":
+            body = Text()
+            body.append("The static reader found something in ")
+            body.append(safe(os.path.join(rec.path, rec.name + ".dill")), style="bold")
+            body.append(" that a job pickle does not need at load time:\n\n")
+            body.append(safe(rec.dill_reason or "unsafe"), style="red")
+            body.append(
+                "\n\nLoading it runs code from this file with your permissions. "
+                "Only do this if you trust whoever wrote it.",
+                style="bold",
+            )
+            self.app.push_screen(
+                ConfirmDialog(
+                    Text("Load an UNSAFE .dill and run the code in it?"), body, "Load anyway, run its code"
+                ),
+                lambda yes: load(True) if yes else None,
+            )
+        else:
+            load(False)
+
+    def _show_loaded(self, loaded: Any) -> None:
+        data = loaded.to_dict() if hasattr(loaded, "to_dict") else {"job": repr(loaded)}
+        body = Text()
+        for key in ("name", "status", "class", "module", "hash"):
+            if key in data:
+                body.append(f"{key}: ", style="bold")
+                body.append(safe(str(data[key])) + "\n")
+
+        def tree(value: Any, indent: int) -> None:
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    body.append("  " * indent + safe(str(k)) + ":")
+                    if isinstance(v, dict):
+                        body.append("\n")
+                        tree(v, indent + 1)
+                    else:
+                        body.append(" " + safe(repr(v)) + "\n")
+
+        if data.get("settings"):
+            body.append("\nsettings:\n", style="bold")
+            tree(data["settings"], 1)
+        files = data.get("files") or []
+        if files:
+            body.append(f"\nresults files ({len(files)}): ", style="bold")
+            body.append(", ".join(safe(str(f)) for f in files) + "\n")
+        python = getattr(loaded, "python", None)
+        if python:
+            body.append("\nIn Python:\n", style="bold")
+            for line in str(python).splitlines():
+                body.append(safe(line) + "\n", style="green")
+        self.app.push_screen(ConfirmDialog(Text("Loaded job"), body, None))

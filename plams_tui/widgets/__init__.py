@@ -1,0 +1,8 @@
+"""Widgets of the app: the job table, the summary bar, the detail pane, the file lines."""
+
+from .detail_pane import DetailPane
+from .file_lines import FileLines
+from .job_table import JobTable
+from .summary_bar import SummaryBar
+
+__all__ = ["DetailPane", "FileLines", "JobTable", "SummaryBar"]

@@ -1,0 +1,170 @@
+"""`plams-tui load` / ``Workdir.load``: real PLAMS pickles load without scm.plams; hostile ones never run.
+
+Working folders come from tests/fixtures/userjobs/script.py run by real PLAMS 2024.107 and
+2026.104: a job class from the user's ``myjobs.py`` (a stand-in here), one defined in the
+script (by value), a MultiJob of both, a crashed job (no ``.dill``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures.hostile import payloads
+from fixtures.userjobs import build_userjobs, cli_without_scm
+from fixtures.workdirs import copy_workdir, snapshot
+from peers import PEER_VERSIONS
+from plams_core.errors import CorruptPickleError, FileError, UnsafePickleError, WorkdirError
+from plams_core.jobmanager import JobManager, lock_workdir
+from plams_core.workdir import Workdir
+
+from plams_tui.cli import main
+
+LOADED = ("shell", "local", "multi", "multi/c1", "multi/c2")
+
+
+@pytest.fixture(scope="module", params=PEER_VERSIONS)
+def userjobs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, Any]]:
+    wd, truth = build_userjobs(request.param, tmp_path_factory.mktemp(f"userjobs-{request.param}"))
+    return wd, {t["path"]: t for t in truth}
+
+
+def test_load_without_scm_plams_shows_what_plams_knew(userjobs: tuple[Path, dict[str, Any]]) -> None:
+    wd, truth = userjobs
+    for job in LOADED:
+        proc = cli_without_scm("load", str(wd), job, "--json")
+        assert proc.returncode == 0, proc.stderr
+        data = json.loads(proc.stdout)
+        want = truth[job]
+        assert data["name"] == want["name"] and data["path"] == job
+        assert data["status"] == want["status"] == "successful"
+        assert (data["module"], data["class"]) == (want["module"], want["class"])
+        assert data["hash"] == want["hash"]
+        assert data["settings"] == want["settings"]
+        assert data["files"] == want["files"]
+        assert data["stand_in"] is (want["module"] == "myjobs")
+    multi = json.loads(cli_without_scm("load", str(wd), "multi", "--json").stdout)
+    assert multi["children"] == ["c1", "c2"] and multi["hash"] is None
+    assert multi["stand_ins"] == ["myjobs.ShellJob", "myjobs.ShellResults"]
+
+
+def test_load_text_names_the_class_and_the_python_line(
+    userjobs: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    wd, truth = userjobs
+    assert main(["load", str(wd), "shell"]) == 0
+    out = capsys.readouterr().out
+    assert "ShellJob (myjobs, a stand-in" in out
+    assert f"hash:      {truth['shell']['hash']}" in out
+    assert "    text: 'hello\\n'" in out and "      deep: [1, 2.5, 'x']" in out
+    assert out.rstrip().splitlines()[-1] == f"  job = load({str(wd / 'shell' / 'shell.dill')!r})"
+
+
+def test_load_class_is_the_class_ls_shows(
+    userjobs: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    wd, _ = userjobs
+    assert main(["ls", str(wd), "--json"]) == 0
+    listed = {r["path"]: r["class"] for r in json.loads(capsys.readouterr().out) if r["dill"] == "ok"}
+    assert sorted(listed) == sorted(LOADED)
+    workdir = Workdir(wd)
+    for job, cls in listed.items():
+        assert workdir.load(job).to_dict()["class"] == cls
+
+
+def test_load_registers_the_hash_and_writes_nothing(userjobs: tuple[Path, dict[str, Any]]) -> None:
+    wd, truth = userjobs
+    before = snapshot(wd)
+    workdir = Workdir(wd)
+    loaded = {job: workdir.load(job).job for job in LOADED}
+    os.close(lock_workdir(wd))  # loading took no lock
+    jm = workdir.jobmanager
+    assert jm.jobs == []  # loaded, not registered
+    assert jm.hashes[truth["shell"]["hash"]] is loaded["shell"]
+    assert jm.hashes[truth["local"]["hash"]] is loaded["local"]
+    multi = loaded["multi"]
+    assert [c.parent for c in multi.children] == [multi, multi]
+    assert multi.children[0].path == str(wd / "multi" / "c1")
+    assert snapshot(wd) == before
+
+
+def test_errors_are_one_line_and_say_why(userjobs: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    wd = copy_workdir(userjobs[0], tmp_path / "wd")
+    workdir = Workdir(wd)
+    with pytest.raises(FileError, match="no crash.dill"):
+        workdir.load("crash")  # crashed: PLAMS pickled nothing
+    with pytest.raises(WorkdirError, match="no such job"):
+        workdir.load("nope")
+    with pytest.raises(WorkdirError, match="not a job path"):
+        workdir.load("../wd/shell")
+    dill = wd / "shell" / "shell.dill"
+    dill.write_bytes(dill.read_bytes()[:200])
+    with pytest.raises(CorruptPickleError, match="not a loadable job pickle"):
+        workdir.load("shell")
+    proc = cli_without_scm("load", str(wd), "shell")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("plams-tui: error: ")
+    assert "not a loadable job pickle" in proc.stderr
+
+
+@pytest.mark.parametrize("payload", ["os_system", "inside_a_job", "dill_eval_repr", "subprocess_popen"])
+def test_hostile_dill_is_refused_and_never_runs(
+    payload: str, userjobs: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    wd = copy_workdir(userjobs[0], tmp_path / "wd")
+    (wd / "shell" / "shell.dill").write_bytes(payloads.LIVE[payload])
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    proc = cli_without_scm("load", str(wd), "shell", cwd=run_dir)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1
+    assert "would run code" in proc.stderr and "--allow-unsafe" in proc.stderr
+    # the engine's load_job refuses it too (logged, None), in this process
+    jm = JobManager.embedded(wd)
+    assert jm.load_job(wd / "shell" / "shell.dill") is None
+    with pytest.raises(UnsafePickleError):
+        jm.load_pickle(wd / "shell" / "shell.dill")
+    assert not (run_dir / payloads.CANARY).exists()
+    assert not (Path.cwd() / payloads.CANARY).exists()
+
+
+def test_every_live_payload_is_refused_before_unpickling(
+    userjobs: tuple[Path, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    wd = copy_workdir(userjobs[0], tmp_path / "wd")
+    workdir = Workdir(wd)
+    for data in payloads.LIVE.values():
+        (wd / "local" / "local.dill").write_bytes(data)
+        with pytest.raises((UnsafePickleError, CorruptPickleError)):
+            workdir.load("local")
+    assert not (tmp_path / payloads.CANARY).exists()
+    assert "myjobs" not in sys.modules
+
+
+def test_plams_core_pickles_load_as_plams_core_classes(tmp_path: Path) -> None:
+    from plams_core.demo import build_demo
+
+    wd = build_demo(tmp_path)
+    workdir = Workdir(wd)
+    for rec in workdir.records():
+        if rec.dill != "ok":
+            continue
+        data = workdir.load(rec.path).to_dict()
+        assert (data["name"], data["status"], data["class"]) == (rec.name, rec.status, rec.class_name)
+        assert data["module"].startswith("plams_core.") and not data["stand_in"]
+        assert data["hash"] == rec.hash
+
+
+def test_a_moved_folder_loads_from_where_it_is(userjobs: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    wd = copy_workdir(userjobs[0], tmp_path / "moved" / "elsewhere")
+    job = Workdir(wd).load("multi/c1").job
+    assert job.path == str(wd / "multi" / "c1") and "c1.out" in job.results.files
+    shutil.rmtree(wd)
