@@ -209,6 +209,24 @@ def main(argv: list[str] | None = None) -> None:
         or "",
         help="the plams-tui command; empty: measure PLAMS only",
     )
+    parser.add_argument(
+        "--plams-pythonpath",
+        help="PYTHONPATH of the PLAMS side, for job classes pickled by reference from the user's "
+        "module (default: the manifest's `pythonpath`, set by `make_workdir.py --kind reused`)",
+    )
+    parser.add_argument(
+        "--first-open-only",
+        action="store_true",
+        help="time PLAMS and `ls --json --no-cache` only (not the two cache variants)",
+    )
+    parser.add_argument(
+        "--compare-tui",
+        metavar="LABEL=COMMAND",
+        action="append",
+        default=[],
+        help="also time `COMMAND ls --json --no-cache` (e.g. a wrapper running an older tree), "
+        "interleaved with the others; its output must list as many jobs",
+    )
     parser.add_argument("--label", help="results file label (default: folder name)")
     parser.add_argument("--no-save", action="store_true", help="print only, write no results file")
     args = parser.parse_args(argv)
@@ -222,10 +240,15 @@ def main(argv: list[str] | None = None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-ls-"))
     notes: list[str] = []
     try:
-        plams = Side("plams load_all", [args.plams_python, "-c", LOAD_ALL, str(folder)])
+        pythonpath = args.plams_pythonpath or (manifest or {}).get("pythonpath")
+        plams = Side(
+            "plams load_all",
+            [args.plams_python, "-c", LOAD_ALL, str(folder)],
+            env={"PYTHONPATH": pythonpath} if pythonpath else {},
+        )
         sides = [plams]
         # Untimed warm-up of each side, which also checks that it works and what it finds.
-        check = run([*plams.argv, str(tmp / "warm")], capture=True)
+        check = run([*plams.argv, str(tmp / "warm")], capture=True, env_extra=plams.env)
         if check.returncode != 0:
             raise SystemExit(f"load_all failed:\n{check.stderr[-3000:]}")
         plams_found = json.loads(check.stdout.strip().splitlines()[-1])
@@ -268,7 +291,14 @@ def main(argv: list[str] | None = None) -> None:
                         env=no_cache_env,
                     )
                 )
-                if has_cache:
+                for spec in args.compare_tui:
+                    label, _, command = spec.partition("=")
+                    other = [command, "ls", "--json", "--no-cache", str(folder)]
+                    found = count_ls_jobs(run(other, capture=True, env_extra=no_cache_env).stdout)
+                    if found != ls_found:
+                        raise SystemExit(f"{command} lists {found} jobs, plams-tui {ls_found}")
+                    sides.append(Side(f"plams-tui ls --json --no-cache ({label})", other, env=no_cache_env))
+                if has_cache and not args.first_open_only:
                     opt_in = (
                         "--cache"
                         in subprocess.run([args.tui, "ls", "--help"], capture_output=True, text=True).stdout
@@ -282,7 +312,7 @@ def main(argv: list[str] | None = None) -> None:
                     warm_env = {"XDG_CACHE_HOME": str(tmp / "cache-warm")}
                     run(cached, capture=False, env_extra=warm_env)  # writes the cache
                     sides.append(Side("plams-tui ls --json (cache: 2nd open)", cached, env=warm_env))
-                else:
+                elif not has_cache:
                     notes.append("`ls --help` has no --no-cache: no cache to measure; ls ran as is")
 
         for rep in range(args.reps):

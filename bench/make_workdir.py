@@ -10,6 +10,7 @@ bench/workdir_script.py, the PLAMS script that is run.
     python bench/make_workdir.py                       # 20,000 jobs, PLAMS of this python
     python bench/make_workdir.py -n 2000 --plams-python /root/venv24/bin/python
     python bench/make_workdir.py --kind ams -n 2000     # AMS jobs, 200-atom molecules (AMS faked)
+    python bench/make_workdir.py --kind reused          # 50 names used 400 times each, class by reference
 
 The folder is bench/data/jobs<N>-plams<version>/ unless --out/--folder say otherwise; a
 manifest of what PLAMS knew about the jobs (counts by status, .dill files) is written next
@@ -27,7 +28,11 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = {"trivial": HERE / "workdir_script.py", "ams": HERE / "ams_workdir_script.py"}
+SCRIPTS = {
+    "trivial": HERE / "workdir_script.py",
+    "ams": HERE / "ams_workdir_script.py",
+    "reused": HERE / "reused_workdir_script.py",
+}
 
 
 def plams_version(python: str) -> str:
@@ -96,12 +101,14 @@ def main(argv: list[str] | None = None) -> None:
         choices=sorted(SCRIPTS),
         default="trivial",
         help="trivial: bench/workdir_script.py's mix; ams: PLAMS's AMSJob on molecules "
-        "(bench/ams_workdir_script.py, AMS faked)",
+        "(bench/ams_workdir_script.py, AMS faked); reused: 50 job names each used N/50 times "
+        "(job0, job0.002, ...), the class imported from bench/reused_jobs.py, so pickled by "
+        "reference (bench/reused_workdir_script.py)",
     )
     parser.add_argument("--atoms", type=int, default=200, help="atoms per molecule for --kind ams")
     args = parser.parse_args(argv)
     version = plams_version(args.plams_python)
-    prefix = "jobs" if args.kind == "trivial" else f"ams{args.atoms}atoms-"
+    prefix = {"trivial": "jobs", "reused": "reused"}.get(args.kind, f"ams{args.atoms}atoms-")
     folder = args.folder or f"{prefix}{args.jobs}-plams{version}"
     print(f"building {args.out / folder} with PLAMS {version}: {args.jobs} {args.kind} jobs", flush=True)
     extra = [str(args.atoms)] if args.kind == "ams" else []

@@ -2,8 +2,10 @@
 
 The engine follows the PLAMS manual and ``scm.plams`` (2024.107 and 2026.104): scripts
 written for PLAMS run unchanged with ``from plams_core import *`` and leave the same
-working folders. Nothing here imports a user interface; the TUI listens through
-:func:`add_log_sink`.
+working folders. ``import *`` gives the PLAMS script names only (:mod:`plams_core.scripting`);
+the read side and the action layer live in :mod:`plams_core.index` and
+:mod:`plams_core.workdir`. Nothing here imports a user interface; an app gives its JobManager
+a ``log_sink``.
 
 Names are imported on first use (PEP 562): ``plams-tui ls`` needs the folder index, not
 the engine and dill, and a command-line tool pays for every import at start-up.
@@ -14,43 +16,24 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# public name -> module that defines it
-_EXPORTS: dict[str, str] = {
-    # the engine
-    "CommandJob": "plams_core.commandjob",
+from .scripting import SCRIPT_EXPORTS
+
+# Names reached as attributes (``plams_core.scan_workdir(path)``) but not exported by
+# ``import *``: the read side, the action layer's helpers and plams_core's own engine API.
+# New code imports them from their modules (``plams_core.index``, ``plams_core.workdir``).
+_ATTRIBUTES: dict[str, str] = {
     "DaskJobRunner": "plams_core.daskrunner",
     "Job": "plams_core.basejob",
-    "JobManager": "plams_core.jobmanager",
-    "JobRunner": "plams_core.jobrunner",
-    "MultiJob": "plams_core.basejob",
-    "Results": "plams_core.results",
-    "Settings": "plams_core.settings",
-    "SingleJob": "plams_core.basejob",
     "add_log_sink": "plams_core.functions",
-    "add_to_class": "plams_core.functions",
-    "add_to_instance": "plams_core.functions",
-    "build_demo": "plams_core.demo",
-    "config": "plams_core.functions",
-    "default_config": "plams_core.functions",
-    "delete_job": "plams_core.functions",
-    "finish": "plams_core.functions",
-    "init": "plams_core.functions",
-    "load": "plams_core.functions",
-    "load_all": "plams_core.functions",
-    "log": "plams_core.functions",
     "remove_log_sink": "plams_core.functions",
+    "default_config": "plams_core.functions",
+    "LogRecord": "plams_core.logfile",
     "run_runscript": "plams_core.jobrunner",
+    "build_demo": "plams_core.demo",
     "write_pickle_atomically": "plams_core.pickles.writer",
-    # shared foundations
-    "FileError": "plams_core.errors",
-    "JobError": "plams_core.errors",
-    "JobStatus": "plams_core.status",
-    "PlamsError": "plams_core.errors",
-    "ResultsError": "plams_core.errors",
     "WorkdirError": "plams_core.errors",
     "WorkdirLockedError": "plams_core.errors",
     "sha256": "plams_core.hashing",
-    # folder index (read-only)
     "DillInfo": "plams_core.pickles.reader",
     "FileEntry": "plams_core.index",
     "IndexUpdate": "plams_core.index",
@@ -61,7 +44,14 @@ _EXPORTS: dict[str, str] = {
     "scan_workdir": "plams_core.index",
 }
 
-__all__ = sorted(_EXPORTS)
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    **{name: f"plams_core.{module}" for name, module in SCRIPT_EXPORTS.items()},
+    **_ATTRIBUTES,
+}
+
+#: What ``from plams_core import *`` gives: the PLAMS script names (:mod:`plams_core.scripting`).
+__all__ = sorted(SCRIPT_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
@@ -80,10 +70,12 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from .basejob import Job, MultiJob, SingleJob
     from .commandjob import CommandJob
+    from .daskrunner import DaskJobRunner
     from .demo import build_demo
     from .errors import (
         FileError,
         JobError,
+        MissingOptionalPackageError,
         PlamsError,
         ResultsError,
         WorkdirError,
@@ -94,10 +86,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         add_to_class,
         add_to_instance,
         config,
+        config_context,
         default_config,
         delete_job,
         finish,
+        get_config,
         init,
+        jobs_in_directory,
         load,
         load_all,
         log,
@@ -107,8 +102,17 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .index import FileEntry, IndexUpdate, JobDetail, JobRecord, WorkdirIndex, scan_workdir
     from .jobmanager import JobManager
     from .jobrunner import JobRunner, run_runscript
+    from .logfile import LogRecord
     from .pickles.reader import DillInfo, read_dill
     from .pickles.writer import write_pickle_atomically
     from .results import Results
-    from .settings import Settings
+    from .settings import (
+        ConfigSettings,
+        JobManagerSettings,
+        JobSettings,
+        LogSettings,
+        RunScriptSettings,
+        SafeRunSettings,
+        Settings,
+    )
     from .status import JobStatus

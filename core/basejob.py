@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import datetime
 import os
+import shutil
 import stat
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ALL_COMPLETED, Future, ThreadPoolExecutor, wait
 from os.path import join as opj
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .errors import JobError, PlamsError, ResultsError
-from .functions import config, log
+from .errors import FileError, JobError, PlamsError, ResultsError
+from .functions import get_config, log
 from .hashing import combine_hashes, sha256, validate_hashing
 from .pickles.writer import write_pickle_atomically
 from .results import Results
@@ -31,7 +34,42 @@ if TYPE_CHECKING:
     from .jobmanager import JobManager
     from .jobrunner import JobRunner
 
-__all__ = ["Job", "MultiJob", "SingleJob", "check_job_name"]
+__all__ = ["Job", "MultiJob", "SingleJob", "check_job_name", "wait_for_status_change_callbacks"]
+
+J = TypeVar("J", bound="Job")
+
+# on_status_change callbacks run in a small pool of their own, so a slow callback never holds up a job.
+_callback_lock = threading.Lock()
+_callback_pool: ThreadPoolExecutor | None = None
+_callback_futures: set[Future[None]] = set()
+
+
+def _submit_status_callback(
+    callback: Callable[..., Any], name: str, path: str | None, status: str, at: Any
+) -> None:
+    global _callback_pool
+
+    def safe() -> None:
+        try:
+            callback(name=name, path=path, status=status, at=at)
+        except Exception as exc:  # a broken callback must never stop a job
+            log(f"on_status_change callback execution raised {exc}", 5)
+
+    with _callback_lock:
+        if _callback_pool is None:
+            _callback_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="job-status-change")
+        future = _callback_pool.submit(safe)
+        _callback_futures.add(future)
+    future.add_done_callback(_callback_futures.discard)
+
+
+def wait_for_status_change_callbacks(timeout: float) -> None:
+    """Wait (at most *timeout* seconds) until every pending ``on_status_change`` callback has run."""
+    with _callback_lock:
+        pending = set(_callback_futures)
+    if pending:
+        wait(pending, timeout=timeout, return_when=ALL_COMPLETED)
+
 
 #: Attributes never pickled: they point at this process's environment.
 _NEVER_PICKLED = ("jobmanager", "parent", "default_settings", "_lock")
@@ -72,7 +110,7 @@ class Job:
         self.jobmanager: JobManager | None = None
         self.parent: MultiJob | None = None
         self.settings = Settings()
-        self.default_settings: list[Settings] = [config.job]
+        self.default_settings: list[Settings] = []
         self.depend: list[Job] = depend or []
         self._dont_pickle: list[str] = []
         self._error_msg: str | None = None
@@ -93,8 +131,15 @@ class Job:
     @status.setter
     def status(self, value: JobStatus | str) -> None:
         value = JobStatus(str(value))
+        at = datetime.datetime.now(datetime.UTC)
         self._status = value
-        self._status_log.append((datetime.datetime.now(datetime.UTC), str(value)))
+        self._status_log.append((at, str(value)))
+        settings = self.__dict__.get("settings")
+        callback = (settings.get("on_status_change") if isinstance(settings, Settings) else None) or (
+            get_config().job.get("on_status_change")
+        )
+        if callback is not None:
+            _submit_status_callback(callback, self.name, self.path, str(value), at)
 
     @property
     def status_log(self) -> list[tuple[datetime.datetime, str]]:
@@ -112,12 +157,11 @@ class Job:
         """
         if self.status != JobStatus.CREATED:
             raise JobError(f"Trying to run previously started job {self.name}")
-        jobrunner = jobrunner or config.get("default_jobrunner")
-        jobmanager = jobmanager or (config.get("default_jobmanager") if config.get("init") else None)
-        if jobrunner is None:
-            raise PlamsError("No default jobrunner found: call init() first or pass jobrunner=")
-        if jobmanager is None:
-            raise PlamsError("No default jobmanager found: call init() first or pass jobmanager=")
+        # As PLAMS 2025+: without init() the defaults are made now (the working folder on first use).
+        cfg = get_config()
+        jobrunner = jobrunner or cfg.default_jobrunner
+        jobmanager = jobmanager or cfg.default_jobmanager
+        _ = jobmanager.workdir  # the folder (and its logfile) exist from the first log line on
         self._error_msg = None
         self._parent_notified = False
         self.jobmanager = jobmanager  # known from now on, so early log lines reach its logfile
@@ -137,9 +181,11 @@ class Job:
                 self._log(f"Pickling of {self.name} failed: the job has no folder yet", 1)
                 return False
             filename = opj(self.path, self.name + ".dill")
-        protocol = self.settings.get("pickle_protocol", config.job.get("pickle_protocol", -1))
+        protocol = self.settings.get("pickle_protocol", get_config().job.get("pickle_protocol", -1))
         try:
-            write_pickle_atomically(self, filename, protocol)
+            from .pickles.loader import dump_for  # a job loaded from real PLAMS keeps its classes' names
+
+            write_pickle_atomically(self, filename, protocol, dump=dump_for(self))
         except Exception as exc:
             self._log(f"Pickling of {self.name} failed: {type(exc).__name__}: {exc}", 1)
             return False
@@ -177,6 +223,84 @@ class Job:
     def prerun(self) -> None:
         """Hook run before the job executes (after registration, before rerun prevention)."""
 
+    def delete(self) -> None:
+        """Delete the job: wait for it, forget it in its JobManager (its name can be used again),
+        remove it from its parent, delete its folder; status ``deleted``, ``path`` None."""
+        if self.status != JobStatus.CREATED:
+            self.results.wait()
+        if self.jobmanager is not None:
+            self.jobmanager.remove_job(self)
+        if self.parent is not None:
+            self.parent.remove_child(self)
+        if self.path is not None and os.path.isdir(self.path):
+            shutil.rmtree(self.path)
+        self.status = JobStatus.DELETED
+        self.path = None
+        self._log_status(5)
+
+    def rename(self, name: str) -> None:
+        """Rename the job (``.NNN`` if the name is taken): its registration, folder and files named
+        after it, and its ``.dill`` (repickled). A job not yet run just changes its name."""
+        if self.status != JobStatus.CREATED:
+            self.results.wait()
+        check_job_name(name)
+        previous = self.name
+        if name == previous:
+            return
+        if self.path is None:
+            self.name = name
+            return
+        old_path = self.path
+        if self.jobmanager is not None:
+            self.jobmanager.rename_job(self, name)
+        else:
+            self.name = name
+            self.path = opj(os.path.dirname(old_path), name)
+        if self.path == old_path or not os.path.isdir(old_path):
+            return
+        shutil.move(old_path, self.path)
+        self.results.collect()
+        MultiJob.apply_to_children(self, lambda j: j.results.collect(), recursive=True)
+        for old_file in Path(self.path).iterdir():
+            if old_file.is_file() and not old_file.name.endswith(".dill") and previous in old_file.name:
+                self.results.rename(old_file.name, old_file.name.replace(previous, self.name))
+        self.results.collect()
+        old_dill = Path(self.path, previous + ".dill")
+        if old_dill.exists():
+            os.remove(old_dill)
+            self.pickle()
+        MultiJob.apply_to_children(
+            self,
+            lambda j: j.pickle() if j.path and Path(j.path, j.name + ".dill").exists() else None,
+            recursive=True,
+        )
+
+    @classmethod
+    def load(
+        cls: type[J], path: str | os.PathLike[str], jobmanager: JobManager | None = None, strict: bool = True
+    ) -> J:
+        """Load a job from a job folder (its ``.dill``) or a ``.dill`` file, into *jobmanager*
+        (default: the default JobManager). With *strict*, the job must be an instance of *cls*
+        (ValueError otherwise). A missing path or ``.dill`` raises FileError."""
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            raise FileError(f"Path '{path}' does not exist")
+        if os.path.isdir(path):
+            dills = sorted(
+                f for f in os.listdir(path) if f.endswith(".dill") and not f.endswith(".prev.dill")
+            )
+            if not dills:
+                raise FileError(f"No '.dill' file present in '{path}'")
+            preferred = os.path.basename(os.path.normpath(path)) + ".dill"
+            path = opj(path, preferred if preferred in dills else dills[0])
+        jm = jobmanager or get_config().default_jobmanager
+        job = jm.load_job(path)
+        if job is None:
+            raise FileError(f"Could not load a job from '{path}' (see the log)")
+        if strict and not isinstance(job, cls):
+            raise ValueError(f"Loaded job is a {type(job).__name__}, not a {cls.__name__}")
+        return job  # type: ignore[return-value]
+
     def postrun(self) -> None:
         """Hook run after a successful check(), before pickling."""
 
@@ -187,7 +311,7 @@ class Job:
         if jm is None and self.parent is not None:
             jm = self.parent.jobmanager
         if jm is not None:
-            jm.log(message, level)
+            jm.log(message, level, job=self)
         else:
             log(message, level)
 
@@ -195,10 +319,28 @@ class Job:
         """Log ``JOB <full name> <STATUS>`` (uppercased, like PLAMS)."""
         self._log(f"JOB {self._full_name()} {str(self.status).upper()}", level, jobmanager)
 
-    def _full_name(self) -> str:
+    def _full_name(self, rel_dir: str | os.PathLike[str] | None = None) -> str:
+        """``<rel_dir>/<parent's full name>/<name>``: how the JobManager counts names."""
+        path = Path(self.name)
         if self.parent is not None:
-            return f"{self.parent._full_name()}/{self.name}"
-        return self.name
+            path = Path(self.parent._full_name(rel_dir)) / path
+        elif rel_dir:
+            path = Path(rel_dir) / path
+        return path.as_posix()
+
+    def _make_folder(self) -> None:
+        """Create the job folder set by registration; an existing folder is never reused."""
+        if self.path is None:
+            raise JobError(f"Path for job {self.name} is not set")
+        try:
+            os.makedirs(self.path)
+        except FileExistsError:
+            raise FileError(
+                f"job folder {self.path} already exists; refusing to reuse it for job {self.name} "
+                "(plams_core never overwrites a job folder)"
+            ) from None
+        except OSError as exc:
+            raise FileError(f"cannot create job folder {self.path}: {exc.strerror}") from None
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -221,14 +363,16 @@ class Job:
         """Steps before execution; returns True if the job must execute (not copied, not failed)."""
         try:
             self._log(f"Starting {self.name}._prepare()", 7, jobmanager)
-            if not config.preview:
+            if not get_config().preview:
                 for dep in self.depend:
                     dep.results.wait()
             jobmanager._register(self)
+            self._make_folder()
+            self.status = JobStatus.REGISTERED
             self._log(f"Starting {self.name}.prerun()", 5)
             self.prerun()
             self._log(f"{self.name}.prerun() finished", 5)
-            for defaults in reversed(self.default_settings):
+            for defaults in reversed([get_config().job, *self.default_settings]):
                 self.settings.soft_update(defaults)
             prev = jobmanager._check_hash(self)
             if prev is not None:
@@ -267,7 +411,7 @@ class Job:
             self._log(f"Starting {self.name}._finalize()", 7)
             if self.status == JobStatus.FAILED:
                 pass  # _execute failed and already released everything
-            elif not config.preview:
+            elif not get_config().preview:
                 self.results.collect()
                 self.results.finished.set()
                 if self.status != JobStatus.CRASHED:
@@ -322,7 +466,7 @@ class Job:
         self.__dict__.update(state)
         self.__dict__.setdefault("jobmanager", None)
         self.__dict__.setdefault("parent", None)
-        self.__dict__.setdefault("default_settings", [config.job])
+        self.__dict__.setdefault("default_settings", [])
 
 
 class SingleJob(Job):
@@ -359,7 +503,11 @@ class SingleJob(Job):
 
         ``input``, ``runscript``, ``input+runscript`` (hash of the two hex digests) or None.
         """
-        raw = self.jobmanager.settings.get("hashing") if self.jobmanager else config.jobmanager.get("hashing")
+        raw = (
+            self.jobmanager.settings.get("hashing")
+            if self.jobmanager
+            else get_config().jobmanager.get("hashing")
+        )
         try:
             mode = validate_hashing(raw)
         except ValueError as exc:
@@ -377,7 +525,7 @@ class SingleJob(Job):
     def full_runscript(self) -> str:
         """Shebang (``settings.runscript.shebang``), optional ``pre``, get_runscript(), optional ``post``."""
         rs = self.settings.runscript
-        ret = rs.get("shebang", config.job.runscript.get("shebang", "#!/bin/sh")) + "\n\n"
+        ret = rs.get("shebang", get_config().job.runscript.get("shebang", "#!/bin/sh")) + "\n\n"
         if "pre" in rs:
             ret += rs.pre + "\n\n"
         ret += self.get_runscript()
@@ -402,7 +550,7 @@ class SingleJob(Job):
     def _execute(self, jobrunner: JobRunner) -> None:
         try:
             self._log(f"Starting {self.name}._execute()", 7)
-            if not config.preview:
+            if not get_config().preview:
                 assert self.path is not None
                 runscript = self._filename("run")
                 out = None if self.settings.runscript.get("stdout_redirect") else self._filename("out")
@@ -466,11 +614,31 @@ class MultiJob(Job):
             ):
                 yield attr
 
+    @classmethod
+    def apply_to_children(cls, job: Job, func: Callable[[Job], Any], recursive: bool = False) -> None:
+        """Call *func* on every child of *job* (and its other jobs) if it is a MultiJob; with
+        *recursive*, on their children too. Nothing for a SingleJob."""
+        if isinstance(job, MultiJob):
+            for child in [*job, *job.other_jobs()]:
+                func(child)
+                if recursive:
+                    cls.apply_to_children(child, func, recursive)
+
+    def delete(self) -> None:
+        """Delete the children, then this job (see :meth:`Job.delete`)."""
+        if self.status != JobStatus.CREATED:
+            self.results.wait()
+        for child in list(self):
+            child.delete()
+            self.remove_child(child)
+        super().delete()
+
     def remove_child(self, job: Job) -> None:
         """Remove *job* from children."""
         items = self.children.items() if isinstance(self.children, dict) else enumerate(self.children)
         for key, child in list(items):
             if child is job:
+                job.parent = None
                 del self.children[key]  # type: ignore[arg-type]
                 return
 

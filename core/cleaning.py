@@ -12,7 +12,9 @@ The values, as the PLAMS manual documents them and PLAMS 2024.107 applies them:
 * a list whose first item is ``'-'``: delete only the files the rest match.
 
 Patterns are globbed inside the job folder after ``$JN`` becomes the job name and each
-``$CH`` every child's name (a pattern with ``$CH`` stands for one pattern per child). A
+``$CH`` every child's name (a pattern with ``$CH`` stands for one pattern per child), the
+names taken literally (PLAMS does not escape them, so a job named ``conf[1]`` loses
+``conf[1].out`` to ``'$JN.out'`` there; not here). A
 job's files are those :meth:`Results.refresh` lists: every file below its folder, a
 MultiJob's children's included, except ``*.dill`` files (pickles, the ``$JN.prev.dill``
 backups and the ``$JN.removed.dill`` of a removed job are never cleaned). PLAMS 2026.104
@@ -112,8 +114,12 @@ def files_to_clean(
     matched: set[str] = set()
     root = glob.escape(path)
     for pattern in patterns:
-        pattern = pattern.replace("$JN", name)
-        expanded = [pattern.replace("$CH", ch) for ch in children] if "$CH" in pattern else [pattern]
+        # The names are literal: a job named conf[1] must not become a character class (PLAMS
+        # globs them unescaped, so its '$JN.out' would not keep conf[1].out).
+        pattern = pattern.replace("$JN", glob.escape(name))
+        expanded = (
+            [pattern.replace("$CH", glob.escape(ch)) for ch in children] if "$CH" in pattern else [pattern]
+        )
         for p in expanded:
             matched.update(os.path.normpath(m) for m in glob.glob(opj(root, p)))
     return [

@@ -14,6 +14,7 @@ __all__ = [
     "PlamsError",
     "FileError",
     "JobError",
+    "MissingOptionalPackageError",
     "ResultsError",
     "WorkdirError",
     "WorkdirLockedError",
@@ -58,6 +59,17 @@ class UnsafePickleError(PlamsError):
 
 class CorruptPickleError(PlamsError):
     """A ``.dill`` is not a job pickle, or cannot be loaded (the static reader's ``corrupt`` verdict)."""
+
+
+class MissingOptionalPackageError(PlamsError):
+    """A function needs a Python package that is not installed (PLAMS's name)."""
+
+    def __init__(self, package_name: str) -> None:
+        self.package_name = package_name
+        super().__init__(
+            f"The optional package '{package_name}' is required for this functionality, but is not "
+            "available: install it (pip install ...) and try again."
+        )
 
 
 def os_error_line(exc: OSError, doing: str | None = None) -> str:

@@ -1,14 +1,22 @@
 """``JobManager``: the working folder, job folders, names, hashes and loading of ``.dill`` files.
 
-As the PLAMS manual's JobManager chapter says (``/work/shared/spec/jobmanager.txt``), with
+As the PLAMS manual's JobManager chapter says (``/work/shared/spec/jobmanager.txt``) and PLAMS
+2026.104 does (its unit tests run against us: ``tests/core/test_conformance_plams.py``), with
 these decisions:
 
-* The working folder is created (not lazily, unlike PLAMS 2025+) and locked when the
-  manager is made; default name ``plams.<PID>`` as in the spec, ``.002``, ``.003`` if taken.
-* A job folder that already exists is never reused: ``_register`` raises FileError.
-* Name counters follow PLAMS 2024 (a ``.NNN`` suffix is stripped first, counters per full
-  name ``parent/child``); ``remove_job`` follows 2026 (the counter falls back to the highest
-  remaining one).
+* Default working folder name ``plams.<PID>`` as in the manual (PLAMS 2025+: ``plams_workdir``;
+  no PLAMS unit test depends on it), ``.002``, ``.003`` if taken.
+* The working folder is made lazily, as in PLAMS 2025+: on the first access of ``workdir``
+  (running a job, ``init()``), not when the manager is made, so loading or cleaning creates
+  nothing. It is locked (one writer per folder, :func:`lock_workdir`) when it is made, or at
+  once when the manager takes over an existing folder (``use_existing_folder``); if the name
+  was taken meanwhile by another process, the next free counter is used.
+* ``_register`` names the job and sets its path but creates no folder (PLAMS 2025+); the job
+  creates it in ``_prepare``, and a folder that already exists is never reused (FileError).
+* Names follow PLAMS 2026: a ``.NNN`` suffix counts (``job.005`` registered first keeps its
+  name and sets the counter to 5); counters are kept per full name (``subdir/parent/child``);
+  ``auto_rename=False`` refuses a taken name; ``remove_job`` lowers the counter to the highest
+  remaining one.
 * Each manager writes its own ``logfile`` and ``job_logfile.csv`` (PLAMS sends every text
   line to the default manager's logfile), so a private manager (the demo) stays separate.
 """
@@ -21,12 +29,13 @@ import os
 import re
 import threading
 from os.path import join as opj
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .basejob import Job, MultiJob, check_job_name
-from .errors import CorruptPickleError, FileError, PlamsError, WorkdirLockedError
-from .functions import config
-from .logfile import emit, job_csv_row, write_csv_row
+from .errors import CorruptPickleError, FileError, PlamsError, WorkdirError, WorkdirLockedError
+from .functions import _get_dir_for_jobs, get_config
+from .logfile import CSV_HEADER, JobLogSink, emit, job_csv_row, write_csv_row
 from .pickles.loader import LoadedPickle, load_dill
 from .settings import Settings
 
@@ -45,21 +54,29 @@ def lock_workdir(workdir: str | os.PathLike[str]) -> int:
     by runscripts, so a runscript that outlives a killed PLAMS does not keep the folder locked.
     When the lock is taken, :class:`WorkdirLockedError` names the holder (pid, host, start time
     and command, from ``/proc/locks`` on Linux) so the user knows which run to wait for.
+    A folder that cannot be opened or locked at all (an NFS mount without lock daemon answers
+    ``ENOLCK``) raises :class:`WorkdirError`: nobody writes it unlocked.
     """
-    fd = os.open(workdir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        fd = os.open(workdir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise WorkdirError(f"cannot lock working folder {os.fspath(workdir)}: {exc.strerror}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            os.close(fd)  # e.g. ENOLCK: an NFS mount without lock daemon; writing unlocked is not safe
+            raise WorkdirError(
+                f"cannot lock working folder {os.fspath(workdir)} ({exc.strerror}); nothing was written"
+            ) from None
         try:
             holder = describe_lock_holder(os.fstat(fd))
         finally:
             os.close(fd)
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            raise WorkdirLockedError(
-                f"working folder {os.fspath(workdir)} is in use by another PLAMS job manager"
-                f"{f' ({holder})' if holder else ''}; wait for that run to finish or use another folder"
-            ) from None
-        raise
+        raise WorkdirLockedError(
+            f"working folder {os.fspath(workdir)} is in use by another PLAMS job manager"
+            f"{f' ({holder})' if holder else ''}; wait for that run to finish or use another folder"
+        ) from None
     return fd
 
 
@@ -118,17 +135,43 @@ def describe_process(pid: int) -> str:
     return text
 
 
+class JobCSVLogger:
+    """Writes ``job_logfile.csv`` (PLAMS's ``JobManager.job_logger``): one row per ended job.
+
+    ``logfile`` is the csv path; ``log(job, level)`` appends *job*'s row when *level* is
+    within the manager's ``csv`` verbosity; ``close()`` is for PLAMS compatibility (every row
+    is written and closed at once).
+    """
+
+    def __init__(self, logfile: str, level: Any) -> None:
+        self.logfile = logfile
+        self._level = level  # a callable returning the csv verbosity, read at each row
+
+    def log(self, job: Job, level: int = 3) -> None:
+        """Append the row of *job* (created with its header if empty)."""
+        if level <= self._level():
+            write_csv_row(self.logfile, job_csv_row(job))
+
+    def close(self) -> None:
+        """Nothing stays open between rows."""
+
+    header = CSV_HEADER
+
+
 class JobManager:
     """Keeps track of the jobs of one working folder and prevents running the same job twice.
 
-    Attributes: ``folder`` (working folder name), ``path`` (where it lives), ``workdir``
-    (``path/folder``), ``settings`` (the given Settings itself: ``hashing``, ``counter_len``,
-    ``remove_empty_directories``), ``jobs``, ``names`` (how many jobs per full name),
-    ``hashes`` (hash -> job), ``logfile`` and ``input`` (``workdir/logfile``, ``workdir/input``).
-    ``foldername`` is an alias of ``folder`` (PLAMS's newer name).
+    Attributes: ``folder``/``foldername`` (working folder name), ``path`` (where it lives),
+    ``workdir`` (``path/folder``, made and locked on first access), ``settings`` (the given
+    Settings itself: ``hashing``, ``counter_len``, ``remove_empty_directories``), ``jobs``,
+    ``names`` (highest counter per full name), ``hashes`` (hash -> job), ``logfile`` and
+    ``input`` (``workdir/logfile``, ``workdir/input``), ``job_logger`` (``job_logfile.csv``).
 
     *log_settings* (default: ``config.log``) sets the verbosities of this manager's logfile
-    and stdout. Raises WorkdirLockedError if another manager writes the folder.
+    and stdout. *log_sink* (attribute ``log_sink``), when set, receives a
+    :class:`~plams_core.logfile.LogRecord` for every line this manager logs, and then this
+    manager prints nothing to stdout. Making the folder raises WorkdirLockedError if another
+    manager writes it.
     """
 
     def __init__(
@@ -136,47 +179,74 @@ class JobManager:
         settings: Settings,
         path: str | os.PathLike[str] | None = None,
         folder: str | None = None,
-        *,
         use_existing_folder: bool = False,
+        job_logger: Any = None,
+        *,
         log_settings: Settings | None = None,
+        log_sink: JobLogSink | None = None,
     ) -> None:
         self._init_state(settings, log_settings)
+        self.log_sink = log_sink
         if path is None:
             self.path = os.getcwd()
         elif os.path.isdir(path):
             self.path = os.path.abspath(path)
         else:
             raise PlamsError(f"Invalid path: {os.fspath(path)} is not a directory")
-        base = os.path.normpath(folder) if folder else f"plams.{os.getpid()}"
-        self.folder = base
-        workdir = opj(self.path, base)
-        if use_existing_folder and os.path.isdir(workdir):
-            self.workdir = workdir
-        else:
-            n = 2
-            while True:
-                try:
-                    os.mkdir(workdir)  # atomic: whoever creates the name owns it
-                    break
-                except FileExistsError:
-                    self.folder = f"{base}.{n:03d}"
-                    workdir = opj(self.path, self.folder)
-                    n += 1
-            self.workdir = workdir
-        self._lock_fd = lock_workdir(self.workdir)
-        self.logfile = os.environ.get("SCM_LOGFILE") or opj(self.workdir, "logfile")
-        self.input = opj(self.workdir, "input")
-        self.job_logfile = opj(self.workdir, "job_logfile.csv")
+        self._base = os.path.normpath(folder) if folder else f"plams.{os.getpid()}"
+        self.folder = self._base
+        self._counter = 2
+        if not use_existing_folder:
+            while os.path.exists(opj(self.path, self.folder)):
+                self._next_name()
+        self._workdir = Path(self.path, self.folder)
+        self._create_workdir = not (use_existing_folder and self._workdir.is_dir())
+        self._made = not self._create_workdir
+        self.logfile = os.environ.get("SCM_LOGFILE") or opj(self._workdir, "logfile")
+        self.input = opj(self._workdir, "input")
+        self.job_logfile = opj(self._workdir, "job_logfile.csv")
+        self._job_logger = job_logger
+        if self._made:  # an existing folder taken over: lock it now, before anything reads it as ours
+            self._lock_fd = lock_workdir(self._workdir)
+
+    def _next_name(self) -> None:
+        self.folder = f"{self._base}.{self._counter:03d}"
+        self._counter += 1
+
+    @property
+    def workdir(self) -> str:
+        """Absolute path of the working folder; made (and locked) on first access."""
+        with self._lazy_lock:
+            if self._create_workdir:
+                while True:
+                    try:
+                        os.mkdir(self._workdir)  # atomic: whoever creates the name owns it
+                        break
+                    except FileExistsError:
+                        self._next_name()
+                        self._workdir = Path(self.path, self.folder)
+                        self.logfile = os.environ.get("SCM_LOGFILE") or opj(self._workdir, "logfile")
+                        self.input = opj(self._workdir, "input")
+                        self.job_logfile = opj(self._workdir, "job_logfile.csv")
+                self._create_workdir = False
+                self._made = True
+            if self._made and self._lock_fd is None and not self._closed:
+                self._lock_fd = lock_workdir(self._workdir)
+        return str(self._workdir.resolve())
 
     def _init_state(self, settings: Settings, log_settings: Settings | None) -> None:
         self.settings = settings
         self.jobs: list[Job] = []
         self.names: dict[str, int] = {}
         self.hashes: dict[str, Job] = {}
-        self._name_counts: dict[int, tuple[str, int]] = {}  # id(job) -> (full name, counter)
+        self._name_counts: dict[int, tuple[str, int]] = {}  # id(job) -> (full name without counter, counter)
         self._register_lock = threading.RLock()
+        self._lazy_lock = threading.Lock()
         self._log_settings = log_settings
+        self.log_sink: JobLogSink | None = None
         self._lock_fd: int | None = None
+        self._closed = False  # once closed (or embedded), the folder is never locked again
+        self._job_logger: Any = None
 
     @classmethod
     def embedded(
@@ -197,11 +267,17 @@ class JobManager:
             raise FileError(f"working folder {raw} is not a folder")
         jm = cls.__new__(cls)
         quiet = Settings({"file": -1, "stdout": -1, "csv": -1, "date": True, "time": True})
-        jm._init_state(settings if settings is not None else config.jobmanager.copy(), log_settings or quiet)
-        jm.workdir = os.path.realpath(raw)
-        jm.path, jm.folder = os.path.split(jm.workdir)
+        jm._init_state(
+            settings if settings is not None else get_config().jobmanager.copy(), log_settings or quiet
+        )
+        jm._workdir = Path(os.path.realpath(raw))
+        jm._create_workdir = False
+        jm._made = True
+        jm._closed = True  # never takes the one-writer lock
+        jm.path, jm.folder = os.path.split(str(jm._workdir))
+        jm._base, jm._counter = jm.folder, 2
         jm.logfile = None  # type: ignore[assignment]
-        jm.input = opj(jm.workdir, "input")
+        jm.input = opj(str(jm._workdir), "input")
         jm.job_logfile = None  # type: ignore[assignment]
         return jm
 
@@ -210,83 +286,107 @@ class JobManager:
         """The working folder name (PLAMS 2018+'s attribute name)."""
         return self.folder
 
+    @property
+    def current_dir_for_jobs(self) -> Path:
+        """Absolute folder where jobs started now are put: the working folder, or the
+        :func:`~plams_core.functions.jobs_in_directory` folder inside it."""
+        rel = _get_dir_for_jobs()
+        return (self._workdir / rel if rel else self._workdir).resolve()
+
+    @property
+    def job_logger(self) -> JobCSVLogger:
+        """The writer of ``job_logfile.csv`` (made on first use; the folder too)."""
+        if self._job_logger is None:
+            _ = self.workdir  # the csv lives in the working folder: make it
+            self._job_logger = JobCSVLogger(self.job_logfile, lambda: self.log_settings.get("csv", 7))
+        return self._job_logger
+
     # -- logging -------------------------------------------------------------------------------
 
     @property
     def log_settings(self) -> Settings:
         """Verbosities used by this manager (``file``, ``stdout``, ``csv``, ``date``, ``time``)."""
-        return self._log_settings if self._log_settings is not None else config.log
+        return self._log_settings if self._log_settings is not None else get_config().log
 
-    def log(self, message: object, level: int = 0, *, echo: bool = True) -> None:
-        """Log *message* at *level* to this manager's logfile, stdout (unless not *echo*) and the log sinks."""
-        emit(str(message), level, self.logfile, self.log_settings, echo=echo)
+    def log(self, message: object, level: int = 0, *, echo: bool = True, job: Job | None = None) -> None:
+        """Log *message* (about *job*, if given) at *level* to this manager's logfile, its sink or
+        stdout (unless not *echo*), and the global log sinks. Nothing goes to a folder not yet made."""
+        emit(
+            str(message),
+            level,
+            self.logfile if self._made else None,
+            self.log_settings,
+            echo=echo,
+            sink=self.log_sink,
+            job=job,
+            workdir=str(self._workdir),
+        )
 
     def _log_job_row(self, job: Job) -> None:
         """Append *job*'s summary to ``job_logfile.csv`` (PLAMS 2026 logs it at level 3)."""
-        if self.job_logfile is not None and 3 <= self.log_settings.get("csv", 7):
-            write_csv_row(self.job_logfile, job_csv_row(job))
+        if self.job_logfile is None:  # an embedded manager writes nothing into the folder
+            return
+        self.job_logger.log(job, level=3)
 
     # -- registration --------------------------------------------------------------------------
 
-    def _register_name(self, job: Job) -> None:
-        """Give *job* a unique full name: strip a ``.NNN`` suffix, then append ``.002``, ``.003``... if taken."""
+    def _register(self, job: Job, rel_dir_for_jobs: Path | None = None, auto_rename: bool = True) -> None:
+        """Register *job*: give it a unique full name and its path; the folder is the job's to make.
+
+        The job goes into *rel_dir_for_jobs* (relative to the working folder), else the current
+        :func:`~plams_core.functions.jobs_in_directory` folder; a MultiJob's child always into
+        its parent's folder. A taken name gets the next ``.NNN`` counter, or, with
+        ``auto_rename=False``, raises PlamsError.
+        """
         with self._register_lock:
+            self.log(f"Registering job {job.name}", 7, job=job)
             check_job_name(job.name)
-            counter_len = int(self.settings.get("counter_len", 3))
-            original = job._full_name()
-            job.name = re.sub(rf"(\.\d{{{counter_len}}})+$", "", job.name)
-            full = job._full_name()
-            if full in self.names:
-                self.names[full] += 1
-                count = self.names[full]
-                job.name += "." + str(count).zfill(counter_len)
-            else:
-                count = self.names[full] = 1
-            self._name_counts[id(job)] = (full, count)
-            if job._full_name() != original:
-                self.log(f"Renaming job {original} to {job._full_name()}", 3)
-
-    def _register(self, job: Job) -> None:
-        """Register *job*: give it a unique name and create its folder (never reusing an existing one)."""
-        from .status import JobStatus
-
-        with self._register_lock:
-            self.log(f"Registering job {job.name}", 7)
             job.jobmanager = self
-            self._register_name(job)
+            workdir = Path(self.workdir)  # made (and locked) now: job folders go inside it
+            if rel_dir_for_jobs:
+                dir_for_jobs = (self._workdir / rel_dir_for_jobs).resolve()
+            else:
+                dir_for_jobs = self.current_dir_for_jobs
+                rel_dir_for_jobs = dir_for_jobs.relative_to(workdir)
+            rel = rel_dir_for_jobs if rel_dir_for_jobs != Path(".") else None
+            counter_len = int(self.settings.get("counter_len", 3))
+            pattern = rf"(?:\.(\d{{{counter_len}}}))+?$"
+            original = job._full_name(rel)
+            match = re.search(pattern, job.name)
+            count = int(match.group(1)) if match else 1
+            base = re.sub(pattern, "", original)
+            if base not in self.names:
+                self.names[base] = count
+            elif auto_rename:
+                self.names[base] += 1
+                count = self.names[base]
+                job.name = f"{re.sub(pattern, '', job.name)}.{str(count).zfill(counter_len)}"
+                if job._full_name(rel) != original:
+                    self.log(f"Renaming job {original} to {job._full_name(rel)}", 3, job=job)
+            else:
+                in_use = [c for n, c in self._name_counts.values() if n == base]
+                if count in in_use:
+                    raise PlamsError(f"Job {job.name} already registered and cannot automatically be renamed")
+                if count > (max(in_use) if in_use else 1):
+                    self.names[base] = count
             if job.path is None:
                 parent_path = job.parent.path if job.parent is not None else None
-                job.path = opj(parent_path or self.workdir, job.name)
-            try:
-                os.mkdir(job.path)
-            except FileExistsError:
-                existing = job.path
-                self._forget_name(job)
-                job.path = None
-                raise FileError(
-                    f"job folder {existing} already exists; refusing to reuse it for job {job.name} "
-                    "(plams_core never overwrites a job folder)"
-                ) from None
-            except OSError as exc:
-                existing = job.path
-                self._forget_name(job)
-                job.path = None
-                raise FileError(f"cannot create job folder {existing}: {exc.strerror}") from None
+                job.path = opj(parent_path, job.name) if parent_path else opj(dir_for_jobs, job.name)
             self.jobs.append(job)
-            job.status = JobStatus.REGISTERED
-            self.log(f"Job {job.name} registered", 7)
+            self._name_counts[id(job)] = (base, count)
+            self.log(f"Job {job.name} registered", 7, job=job)
 
     def _forget_name(self, job: Job) -> None:
         entry = self._name_counts.pop(id(job), None)
         if entry is None:
             return
-        full, count = entry
-        if self.names.get(full) == count:
-            remaining = [c for n, c in self._name_counts.values() if n == full]
+        base, count = entry
+        if self.names.get(base) == count:
+            remaining = [c for n, c in self._name_counts.values() if n == base]
             if remaining:
-                self.names[full] = max(remaining)
+                self.names[base] = max(remaining)
             else:
-                del self.names[full]
+                del self.names[base]
 
     def _check_hash(self, job: Job) -> Job | None:
         """Hash *job*; return an earlier job with the same hash, or register this one and return None."""
@@ -296,7 +396,7 @@ class JobManager:
         with self._register_lock:
             prev = self.hashes.get(h)
             if prev is not None:
-                self.log(f"Job {job.name} previously run as {prev.name}, using old results", 1)
+                self.log(f"Job {job.name} previously run as {prev.name}, using old results", 1, job=job)
                 return prev
             self.hashes[h] = job
         return None
@@ -304,10 +404,10 @@ class JobManager:
     def remove_job(self, job: Job) -> None:
         """Forget *job* (and its children): its name count falls back to the highest remaining, its hash is dropped.
 
-        Files are left alone (``delete_job`` removes them).
+        Files are left alone (``Job.delete`` removes them).
         """
         with self._register_lock:
-            self.log(f"Removing job {job.name}", 7)
+            self.log(f"Removing job {job.name}", 7, job=job)
             if job in self.jobs:
                 self.jobs.remove(job)
                 job.jobmanager = None
@@ -321,9 +421,40 @@ class JobManager:
             else:  # the hash may have changed since registration: drop by identity
                 for key in [k for k, v in self.hashes.items() if v is job]:
                     del self.hashes[key]
-            if isinstance(job, MultiJob):
-                for child in [*job, *job.other_jobs()]:
-                    self.remove_job(child)
+            MultiJob.apply_to_children(job, self.remove_job)
+            self.log(f"Job {job.name} removed", 7, job=job)
+
+    def rename_job(self, job: Job, name: str) -> None:
+        """Register *job* under *name* (``.NNN`` if taken) in the folder it is in; children follow.
+
+        Moving the files is the job's business (``Job.rename``).
+        """
+        with self._register_lock:
+            if name == job.name:
+                return
+            if job.jobmanager is not self:
+                raise PlamsError(f"Cannot rename job '{job.name}' as it does not belong to this job manager")
+            original = job.name
+            try:
+                if job.parent is not None or job.path is None:
+                    rel = Path(".")
+                else:
+                    rel = Path(job.path).parent.resolve().relative_to(self._workdir.resolve())
+            except ValueError:
+                raise PlamsError(
+                    f"Cannot rename job '{job.name}': it is not inside the working folder {self._workdir}"
+                ) from None
+            self.remove_job(job)
+            job.name = name
+            job.path = None
+            self._register(job, rel)
+
+            def reregister(child: Job) -> None:
+                child.path = None
+                self._register(child, rel_dir_for_jobs=Path("."), auto_rename=False)
+
+            MultiJob.apply_to_children(job, reregister, recursive=True)
+            self.log(f"Job {original} renamed to {job.name}", 7, job=job)
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -331,7 +462,7 @@ class JobManager:
         """Load a job from a ``.dill`` file and attach it to this manager.
 
         Restores what pickling dropped: ``jobmanager``, ``path`` (the folder of *filename*),
-        ``default_settings`` (``[config.job]``) and, recursively, the children's ``parent`` and
+        ``default_settings`` (``[]``: ``config.job`` is applied at run time) and, recursively, the children's ``parent`` and
         ``path``; ``_dont_pickle`` attributes become None. Results are refreshed and hashes
         registered, so rerun prevention sees the job. The job is not registered (no folder, no
         renaming, no cleaning). A file that the static reader finds unsafe (unless
@@ -373,7 +504,7 @@ class JobManager:
 
         job.parent = parent
         job.jobmanager = self
-        job.default_settings = [config.job]
+        job.default_settings = []
         job.path = path
         if isinstance(job, MultiJob):
             job._lock = _threading.Condition()
@@ -395,11 +526,11 @@ class JobManager:
         for job in list(self.jobs):
             if job.path is not None and os.path.isdir(job.path):
                 try:
-                    job.results._clean(job.settings.get("save", config.job.get("save", "all")))
+                    job.results._clean(job.settings.get("save", get_config().job.get("save", "all")))
                 except OSError as exc:
-                    self.log(f"Cleaning of {job.name} failed: {exc}", 1)
+                    self.log(f"Cleaning of {job.name} failed: {exc}", 1, job=job)
         if self.settings.get("remove_empty_directories"):
-            for root, dirs, _files in os.walk(self.workdir, topdown=False):
+            for root, dirs, _files in os.walk(self._workdir, topdown=False):  # never makes the folder
                 for name in dirs:
                     full = opj(root, name)
                     try:
@@ -411,6 +542,7 @@ class JobManager:
 
     def close(self) -> None:
         """Release the working folder's lock (finish() does this); the manager should not run jobs after."""
+        self._closed = True
         fd, self._lock_fd = self._lock_fd, None
         if fd is not None:
             os.close(fd)
@@ -430,4 +562,4 @@ class JobManager:
             pass
 
     def __repr__(self) -> str:
-        return f"JobManager(workdir={self.workdir!r}, jobs={len(self.jobs)})"
+        return f"JobManager(workdir={str(self._workdir)!r}, jobs={len(self.jobs)})"

@@ -10,15 +10,16 @@ instead, so another engine can run them elsewhere.
 from __future__ import annotations
 
 import errno
+import functools
 import os
-import threading
 import time
-import traceback
 from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import nullcontext
 from os.path import join as opj
 from typing import TYPE_CHECKING, Any
+
+from .threading_utils import ContextAwareThread, LimitedSemaphore
 
 if TYPE_CHECKING:
     from .basejob import Job
@@ -75,59 +76,134 @@ def run_runscript(
             time.sleep(0.01 * attempts)
 
 
+def _interrupted_message(job: Job, exc: BaseException) -> str:
+    """The one-line error message of a job stopped by Ctrl-C (KeyboardInterrupt) or SystemExit."""
+    if isinstance(exc, KeyboardInterrupt):
+        return f"Job {job.name} was interrupted by the user (KeyboardInterrupt, Ctrl-C)"
+    return f"Job {job.name} was interrupted by SystemExit({exc.code!r})"  # type: ignore[attr-defined]
+
+
+def _limited(call: Callable[..., int]) -> Callable[..., int]:
+    """Wrap a ``call`` method so that at most ``maxjobs`` run at once (the limit read at each call)."""
+    if getattr(call, "_plams_limited", False):
+        return call
+
+    @functools.wraps(call)
+    def wrapper(self: JobRunner, *args: Any, **kwargs: Any) -> int:
+        limit = self._job_limit
+        if limit is None:
+            return call(self, *args, **kwargs)
+        with limit:
+            return call(self, *args, **kwargs)
+
+    wrapper._plams_limited = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 class JobRunner:
     """Runs jobs: serially (default) or each in its own ``plamsthread`` (``parallel=True``).
 
-    *maxjobs* > 0 limits how many runscripts run at the same time. *executor*, when given,
-    receives every runscript as ``executor.submit(run_runscript, runscript, workdir, out, err, runflags)``.
+    ``maxjobs`` (> 0) limits how many runscripts run at the same time and ``maxthreads`` (> 0,
+    default 256) how many job threads exist; 0 means no limit, a negative value is a
+    ValueError. Both (and ``parallel``) can be changed at any time; lowering a limit waits
+    until enough running jobs have ended. The ``maxjobs`` limit also holds for a subclass
+    that overrides :meth:`call` (each subclass's ``call`` is wrapped, as PLAMS's metaclass
+    does). *executor*, when given, receives every runscript as
+    ``executor.submit(run_runscript, runscript, workdir, out, err, runflags)``.
     """
 
     def __init__(
         self,
         parallel: bool = False,
         maxjobs: int = 0,
-        executor: Executor | None = None,
         maxthreads: int = 256,
+        executor: Executor | None = None,
     ) -> None:
         self.parallel = parallel
+        self._job_limit: LimitedSemaphore | None = None
+        self._jobthread_limit: LimitedSemaphore | None = None
         self.maxjobs = maxjobs
         self.maxthreads = maxthreads
         self.executor = executor
-        self.semaphore = threading.BoundedSemaphore(maxjobs) if maxjobs else None
-        self._jobthread_limit = threading.BoundedSemaphore(maxthreads) if maxthreads else None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "call" in cls.__dict__:
+            cls.call = _limited(cls.__dict__["call"])  # type: ignore[method-assign]
+
+    @staticmethod
+    def _resized(limit: LimitedSemaphore | None, value: int, what: str) -> LimitedSemaphore | None:
+        if value < 0:
+            raise ValueError(f"Value of '{what}' must be greater or equal to zero, but was {value}")
+        if limit is None:
+            return LimitedSemaphore(value) if value else None
+        limit.max_value = value  # waits for enough holders to release when lowered
+        return limit if value else None
+
+    @property
+    def maxjobs(self) -> int:
+        """How many runscripts may run at once (0: no limit)."""
+        return self._job_limit.max_value if self._job_limit else 0
+
+    @maxjobs.setter
+    def maxjobs(self, value: int) -> None:
+        self._job_limit = self._resized(self._job_limit, value, "maxjobs")
+
+    @property
+    def maxthreads(self) -> int:
+        """How many job threads may exist at once with ``parallel`` (0: no limit)."""
+        return self._jobthread_limit.max_value if self._jobthread_limit else 0
+
+    @maxthreads.setter
+    def maxthreads(self, value: int) -> None:
+        self._jobthread_limit = self._resized(self._jobthread_limit, value, "maxthreads")
+
+    @property
+    def semaphore(self) -> None:
+        """Always None: the ``maxjobs`` limit is applied around every class's :meth:`call` by
+        JobRunner itself. Kept for subclasses written for older plams_core that took it there."""
+        return None
 
     def __getstate__(self) -> dict[str, Any]:
         # A MultiJob's childrunner is pickled with it: keep the configuration, not the locks.
         return {"parallel": self.parallel, "maxjobs": self.maxjobs, "maxthreads": self.maxthreads}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        JobRunner.__init__(self, state["parallel"], state["maxjobs"], None, state.get("maxthreads", 256))
+        JobRunner.__init__(self, state["parallel"], state["maxjobs"], state.get("maxthreads", 256))
 
+    @_limited
     def call(self, runscript: str, workdir: str, out: str | None, err: str, runflags: Any) -> int:
         """Run *runscript* in *workdir* (file names relative to it) and return its exit code."""
-        with self.semaphore if self.semaphore else nullcontext():
-            if self.executor is not None:
-                return int(
-                    self.executor.submit(run_runscript, runscript, workdir, out, err, runflags).result()
-                )
-            return run_runscript(runscript, workdir, out, err, runflags)
+        if self.executor is not None:
+            return int(self.executor.submit(run_runscript, runscript, workdir, out, err, runflags).result())
+        return run_runscript(runscript, workdir, out, err, runflags)
 
     def _run_job(self, job: Job, jobmanager: JobManager) -> None:
-        """Run the life cycle of *job*, in a new ``plamsthread`` when parallel."""
+        """Run the life cycle of *job*, in a new ``plamsthread`` when parallel (it sees the caller's
+        :func:`~plams_core.functions.config_context` and ``jobs_in_directory``)."""
         if not self.parallel:
             self._life_cycle(job, jobmanager)
             return
-        from .functions import config
+        from .functions import get_config
 
-        if self._jobthread_limit:
-            self._jobthread_limit.acquire()
-        thread = threading.Thread(name="plamsthread", target=self._life_cycle, args=(job, jobmanager))
-        thread.daemon = bool(config.get("daemon_threads", True))
+        limit = self._jobthread_limit
+        if limit is not None:
+            limit.acquire()
+
+        def life_cycle() -> None:
+            try:
+                self._life_cycle(job, jobmanager)
+            finally:
+                if limit is not None:
+                    limit.release()  # the semaphore taken above, even if maxthreads changed meanwhile
+
+        thread = ContextAwareThread(name="plamsthread", target=life_cycle)
+        thread.daemon = bool(get_config().get("daemon_threads", True))
         try:
             thread.start()
         except BaseException:
-            if self._jobthread_limit:
-                self._jobthread_limit.release()
+            if limit is not None:
+                limit.release()
             raise
 
     def _life_cycle(self, job: Job, jobmanager: JobManager) -> None:
@@ -137,10 +213,12 @@ class JobRunner:
             if job._prepare(jobmanager):
                 job._execute(self)
                 job._finalize()
-        except (KeyboardInterrupt, SystemExit):
+        except (KeyboardInterrupt, SystemExit) as exc:
             # As PLAMS 2025+: an interrupted job is failed, waiters are released, the interrupt goes on.
+            # Its error message is one line saying so: the traceback of where the signal happened
+            # to land (subprocess internals) tells the user nothing.
             job._log(f"Job {job.name} was interrupted, marking job as {JobStatus.FAILED}", 5)
-            job._error_msg = traceback.format_exc()
+            job._error_msg = _interrupted_message(job, exc)
             job.status = JobStatus.FAILED
             job.results.finished.set()
             job.results.done.set()
@@ -148,8 +226,6 @@ class JobRunner:
             raise
         finally:
             self._summarize(job, jobmanager)
-            if self.parallel and self._jobthread_limit:
-                self._jobthread_limit.release()
 
     @staticmethod
     def _summarize(job: Job, jobmanager: JobManager) -> None:

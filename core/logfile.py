@@ -5,8 +5,15 @@
   columns (``scm.plams.core.formatters.JobCSVFormatter``), written with the csv module
   because error messages span lines.
 
-Sinks are callables ``sink(line, level)`` that receive every formatted log line; the TUI
-installs one so core never imports a UI.
+Two kinds of log sinks, so core never imports a UI:
+
+* a sink given to one JobManager (``JobManager(..., log_sink=sink)``) is called with a
+  :class:`LogRecord` (message, level, time, the job's name and path, the working folder) for
+  every line that manager logs, at every level; with such a sink installed that manager prints
+  nothing to stdout (a Textual screen would tear). Its logfile is still written.
+* process-global sinks (:func:`add_log_sink`, the older API, kept for compatibility) are
+  called as ``sink(line, level)`` with every formatted line of every manager; they do not
+  silence stdout.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -26,10 +34,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CSV_HEADER",
+    "JobLogSink",
+    "LogRecord",
     "LogSink",
     "add_log_sink",
     "format_line",
     "job_csv_row",
+    "print_to_stdout",
     "remove_log_sink",
     "write_csv_row",
     "write_text_line",
@@ -52,12 +63,36 @@ CSV_HEADER = (
 
 LogSink = Callable[[str, int], None]
 
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One log event as a JobManager's own sink receives it.
+
+    ``message`` is the text without the time prefix, ``line`` the text as the logfile has
+    it, ``time`` seconds since the epoch. ``job_name`` (the full name, ``parent/child``) and
+    ``job_path`` are None for lines about no job; ``workdir`` is the manager's working folder.
+    """
+
+    message: str
+    level: int
+    time: float
+    line: str
+    job_name: str | None = None
+    job_path: str | None = None
+    workdir: str | None = None
+
+
+#: A sink for one JobManager: called with every :class:`LogRecord` it logs, from any thread.
+JobLogSink = Callable[[LogRecord], None]
+
 _sinks: list[LogSink] = []
 _sinks_lock = threading.Lock()
 _stdout_lock = threading.Lock()
+_stdout_closed = False  # stdout is process-wide, so is knowing that it is gone
 # One lock per file path: jobs log from several threads, and two managers never share a file.
 _file_locks: dict[str, threading.Lock] = {}
 _file_locks_lock = threading.Lock()
+_unwritable: set[str] = set()  # logfiles already reported as unwritable
 
 
 def add_log_sink(sink: LogSink) -> None:
@@ -91,38 +126,112 @@ def format_line(message: str, date: bool = True, clock: bool = True, now: float 
     return time.strftime("[" + "|".join(parts) + "] ", time.localtime(now)) + message
 
 
-def emit(message: str, level: int, logfile: str | None, settings: Any, *, echo: bool = True) -> None:
+def emit(
+    message: str,
+    level: int,
+    logfile: str | None,
+    settings: Any,
+    *,
+    echo: bool = True,
+    sink: JobLogSink | None = None,
+    job: Job | None = None,
+    workdir: str | None = None,
+) -> None:
     """Log *message* at *level* with the verbosities in *settings* (``file``, ``stdout``, ``date``, ``time``).
 
-    The line goes to *logfile* when ``level <= settings.file``, to stdout when
-    ``level <= settings.stdout`` and to every sink regardless (sinks filter for themselves).
+    The line goes to *logfile* when ``level <= settings.file``, to every global sink and to
+    *sink* (as a :class:`LogRecord` about *job*) regardless of level (sinks filter for
+    themselves), and to stdout when ``level <= settings.stdout``, *echo* is true and there is
+    no *sink*.
     """
     to_file = logfile is not None and level <= settings.get("file", 5)
-    to_stdout = echo and level <= settings.get("stdout", 3)
+    to_stdout = echo and sink is None and level <= settings.get("stdout", 3)
     with _sinks_lock:
         sinks = list(_sinks)
-    if not (to_file or to_stdout or sinks):
+    if not (to_file or to_stdout or sinks or sink is not None):
         return
-    line = format_line(str(message), bool(settings.get("date", True)), bool(settings.get("time", True)))
+    now = time.time()
+    message = str(message)
+    line = format_line(message, bool(settings.get("date", True)), bool(settings.get("time", True)), now)
     if to_stdout:
-        with _stdout_lock:
-            print(line, flush=True)
+        print_to_stdout(line)
     if to_file and logfile is not None:
         write_text_line(logfile, line)
-    for sink in sinks:
+    if sink is not None:
+        record = LogRecord(
+            message=message,
+            level=level,
+            time=now,
+            line=line,
+            job_name=job._full_name() if job is not None else None,
+            job_path=job.path if job is not None else None,
+            workdir=workdir,
+        )
+        _call_sink(sink, record)
+    for global_sink in sinks:
+        _call_sink(global_sink, line, level)
+
+
+def _call_sink(sink: Callable[..., None], *args: Any) -> None:
+    try:
+        sink(*args)
+    except Exception as exc:  # a broken sink must never stop a job
         try:
-            sink(line, level)
-        except Exception as exc:  # a broken sink must never stop a job
             print(f"plams_core: log sink {sink!r} failed: {exc}", file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+
+
+def print_to_stdout(line: str) -> None:
+    """Print *line*; a stdout that cannot be written (``| head``, ``>/dev/full``) is given up silently.
+
+    Logging is a side channel: a closed pipe must never fail a job or the script (PLAMS's
+    logging handlers swallow the error the same way). The descriptor is pointed at
+    ``/dev/null`` so later prints and the interpreter's final flush do not raise either.
+    """
+    global _stdout_closed
+    with _stdout_lock:
+        if _stdout_closed:
+            return
+        try:
+            print(line, flush=True)
+        except (OSError, ValueError):  # ValueError: stdout was closed by the program
+            _stdout_closed = True
+            _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def write_text_line(path: str, line: str) -> None:
-    """Append one line to the text logfile; a missing working folder is ignored like PLAMS does."""
+    """Append one line to the text logfile; a missing working folder is ignored like PLAMS does.
+
+    A logfile that cannot be written (no space, no permission) never stops a job: it is said
+    once on stderr and then skipped.
+    """
     try:
         with _file_lock(path), open(path, "a", encoding="utf-8") as f:
             f.write(line + "\n")
     except FileNotFoundError:
         pass
+    except OSError as exc:
+        with _file_locks_lock:
+            first = str(path) not in _unwritable
+            _unwritable.add(str(path))
+        if first:
+            try:
+                print(f"plams_core: cannot write logfile {path}: {exc.strerror or exc}", file=sys.stderr)
+            except (OSError, ValueError):
+                pass
 
 
 def job_csv_row(job: Job) -> dict[str, Any]:

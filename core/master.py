@@ -4,7 +4,8 @@ The PLAMS launcher (``plams``, now ``scm-plams``) for plams_core, as the manual'
 script" and "Restarting crashed scripts" sections describe it:
 
 * the scripts are concatenated, saved as ``FOLDER/input`` and run in a fresh ``__main__``
-  namespace that already holds plams_core's public names and the ``-v`` variables (strings);
+  namespace that already holds the PLAMS script names (:mod:`plams_core.scripting`: what
+  ``from scm.plams import *`` gives, not plams_core's read API) and the ``-v`` variables;
 * each script's folder is on ``sys.path`` first, so job classes kept beside a script load;
 * ``init()`` runs before the ``-l`` loads (loading first would fill a manager that init
   replaces, and everything would rerun);
@@ -137,11 +138,11 @@ def _use_dask(address: str, config: Any) -> tuple[Any, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the master script with *argv* (default ``sys.argv[1:]``); returns the exit status."""
-    import plams_core
-
     from .errors import PlamsError, os_error_line
     from .functions import config, finish, init, load_all, log
     from .jobmanager import lock_workdir
+    from .logfile import print_to_stdout
+    from .scripting import script_namespace
 
     args = _parser().parse_args(argv)
     try:
@@ -163,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         backup = _restart_backup(restart_dir)
         os.rename(restart_dir, backup)
-        print(f"RESTART: Moving {restart_dir} to {backup} and restarting from it")
+        print_to_stdout(f"RESTART: Moving {restart_dir} to {backup} and restarting from it")
         loads.append(str(backup))
 
     for script in reversed(scripts):
@@ -196,14 +197,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = 0
     main_module = types.ModuleType("__main__")
     namespace = main_module.__dict__
-    namespace.update({name: getattr(plams_core, name) for name in plams_core.__all__})
+    namespace.update(script_namespace())
     namespace.update(variables)
     namespace["__file__"] = str(scripts[0].resolve())
     namespace["__builtins__"] = __builtins__
     saved_main = sys.modules.get("__main__")
     try:
         for path in loads:
-            print(f"LOAD: Loading jobs from {path}")
+            print_to_stdout(f"LOAD: Loading jobs from {path}")  # a closed stdout must not fail the run
             load_all(path)
         code = compile(text, jm.input, "exec")
         # Classes defined by the script live in a real __main__ module, so dill stores them by value.

@@ -53,7 +53,7 @@ def _restrict(func: F) -> F:
 
     @functools.wraps(func)
     def guardian(self: Results, *args: Any, **kwargs: Any) -> Any:
-        from .functions import config
+        from .functions import get_config
 
         job = self.job
         if job is None:
@@ -62,7 +62,7 @@ def _restrict(func: F) -> F:
         if status in OK_STATUSES:
             return func(self, *args, **kwargs)
         if status == JobStatus.PREVIEW:
-            if config.get("ignore_failure", True):
+            if get_config().get("ignore_failure", True):
                 _log(
                     self,
                     f"WARNING: Trying to obtain results of job {job.name} run in a preview mode. Returned value is None",
@@ -75,7 +75,7 @@ def _restrict(func: F) -> F:
         if status in (JobStatus.CRASHED, JobStatus.FAILED):
             if func.__name__ == "wait":  # waiting for a crashed job is not an error
                 return func(self, *args, **kwargs)
-            if config.get("ignore_failure", True):
+            if get_config().get("ignore_failure", True):
                 _log(self, f"WARNING: Trying to obtain results of crashed or failed job {job.name}", 3)
                 try:
                     return func(self, *args, **kwargs)

@@ -78,3 +78,56 @@ def run_script(
         text=True,
         timeout=timeout,
     )
+
+
+def plams_unit_tests(version: str = "2026.104") -> Path:
+    """The ``unit_tests/`` folder of PLAMS *version*'s sdist, downloaded from PyPI once and cached.
+
+    Cached beside the peer venvs (``CACHE/plams-<version>-sdist/unit_tests``), built under a
+    lock so that two test processes never download into the same folder.
+    """
+    import shutil
+    import tarfile
+    import tempfile
+
+    target = CACHE / f"plams-{version}-sdist"
+    unit_tests = target / "unit_tests"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f".lock-sdist-{version}", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / ".complete").exists():
+            return unit_tests
+        with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "-q",
+                    "--disable-pip-version-check",
+                    "--no-deps",
+                    "--no-binary",
+                    ":all:",
+                    f"plams=={version}",
+                    "-d",
+                    tmp,
+                ],
+                check=True,
+            )
+            [archive] = Path(tmp).glob(f"plams-{version}.tar.gz")
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            prefix = f"plams-{version}/unit_tests/"
+            with tarfile.open(archive) as tar:
+                members = [
+                    m for m in tar.getmembers() if m.name.startswith(prefix) and (m.isfile() or m.isdir())
+                ]
+                for member in members:
+                    member.name = member.name[len(f"plams-{version}/") :]
+                if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: refuse links and paths out of target
+                    tar.extractall(target, members=members, filter="data")
+                else:
+                    tar.extractall(target, members=members)
+            (target / ".complete").touch()
+    return unit_tests

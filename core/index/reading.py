@@ -19,15 +19,18 @@ depends on whether the process has threads:
   (``python -S``) that imports only this module and the ``.dill`` reader and reads the chunk
   list from a memory file. It costs ~0.1 s of start-up, but only to the helper: the calling
   thread claims chunks from the first moment, so the start-up delays nothing but the
-  helper's own share. Measured on 20,000 jobs (bench/README.md, "threads"): a spawned
-  helper gives the same whole-scan time as a forked one within the noise, well ahead of
-  reading alone. A ``multiprocessing`` forkserver was not chosen: its server is itself
+  helper's own share. Measured on 20,000 jobs made by real PLAMS (bench/README.md,
+  "Streaming"; 7 interleaved runs on a shared 2-core machine): whole scan 2.19 s (median)
+  with a spawned helper while a second thread runs, 2.22 s forked without threads, 2.86 s
+  reading alone; the spawn costs nothing measurable, so it is the only mode a threaded
+  process uses. A ``multiprocessing`` forkserver was not chosen: its server is itself
   spawned on first use (the same start-up, paid by the first scan, which is the one a user
   waits for), it then lives as long as the app, and it brings multiprocessing's resource
-  tracker; a long-lived pool forked before any thread starts would need every caller to
-  create it early and keep it, for a saving of ~0.1 s on one open. Below
-  ``SPAWN_THRESHOLD`` folders a threaded process reads alone: the start-up would cost more
-  than the helper reads.
+  tracker. A pool forked before any thread starts would save the ~0.1 s start-up on one
+  open at the price of every caller creating it early and keeping idle processes. Below
+  ``SPAWN_THRESHOLD`` folders a threaded process reads alone: importing the reader in a
+  fresh interpreter (0.1-0.15 s here) costs more than a helper would read (~50 us a
+  folder, so ~2,000-3,000 folders).
 
 Helpers send their results back with :mod:`marshal` (plain tuples, several times faster
 than pickle). A helper that dies leaves its chunks unread; the caller reads them afterwards.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, fields, make_dataclass
 from dataclasses import field as dc_field
+from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from ..errors import OptionError
@@ -30,6 +31,7 @@ __all__ = [
     "JobDetail",
     "IndexUpdate",
     "records_json",
+    "iso_time",
     "parse_status_filter",
     "filter_records",
 ]
@@ -99,6 +101,8 @@ class JobRecord:
     error: str | None = None  # the error message job_logfile.csv recorded
     pids: tuple[int, ...] = ()  # live processes inside the job folder
     log_name: str | None = None  # the full name the text log uses
+    start: float | None = None  # when it started (epoch seconds): csv timeline, else the text log
+    end: float | None = None  # when it reached its final status; None while not final or unknown
     problems: tuple[str, ...] = ()  # what could not be read, e.g. 'cannot read opt.dill (Permission denied)'
 
     def to_dict(self) -> dict[str, Any]:
@@ -107,7 +111,8 @@ class JobRecord:
 
 
 # The one JSON shape of a record: (key, attribute, kind). 'str' never None, 'str?' may be,
-# 'bool', 'strs' a tuple of str as a list.
+# 'bool', 'strs' a tuple of str as a list, 'time' epoch seconds as ISO 8601 local time with
+# its offset ('2026-12-03T08:13:08+01:00') or null.
 _JSON_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("name", "name", "str"),
     ("path", "path", "str"),
@@ -119,6 +124,8 @@ _JSON_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("kind", "kind", "str"),
     ("status_source", "status_source", "str"),
     ("interrupted", "interrupted", "bool"),
+    ("start", "start", "time"),
+    ("end", "end", "time"),
     ("copied_from", "copied_from", "str?"),
     ("dill_reason", "dill_reason", "str?"),
     ("files", "files", "strs"),
@@ -126,15 +133,27 @@ _JSON_FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def iso_time(t: float | None) -> str | None:
+    """Epoch seconds as ISO 8601 local time with its UTC offset, to the second (None stays None)."""
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t).astimezone().isoformat(timespec="seconds")
+
+
 def _build_encoders() -> tuple[Any, Any]:
-    """Generate to_dict and the JSON line encoder from _JSON_FIELDS (one definition, C-speed escaping)."""
+    """Generate to_dict and the JSON lines encoder from _JSON_FIELDS (one definition, C-speed escaping)."""
     from json.encoder import encode_basestring  # json's C escaper (ensure_ascii=False)
 
     dict_items = []
     line_parts = []
     values = []
     for key, attr, kind in _JSON_FIELDS:
-        dict_items.append(f"{key!r}: {'list(r.' + attr + ')' if kind == 'strs' else 'r.' + attr}")
+        value = f"r.{attr}"
+        if kind == "strs":
+            value = f"list(r.{attr})"
+        elif kind == "time":
+            value = f"iso_time(r.{attr})"
+        dict_items.append(f"{key!r}: {value}")
         line_parts.append(f'"{key}": ' + ("[%s]" if kind == "strs" else "%s"))
         if kind == "str":
             values.append(f"esc(r.{attr})")
@@ -142,19 +161,26 @@ def _build_encoders() -> tuple[Any, Any]:
             values.append(f"'null' if r.{attr} is None else esc(r.{attr})")
         elif kind == "bool":
             values.append(f"'true' if r.{attr} else 'false'")
+        elif kind == "time":
+            values.append(f"'null' if r.{attr} is None else (times.get(r.{attr}) or stamp(r.{attr}))")
         else:
             values.append(f"', '.join(map(esc, r.{attr}))")
     line = "{" + ", ".join(line_parts) + "}"
     src = (
         f"def to_dict(r):\n    return {{{', '.join(dict_items)}}}\n"
-        f"def line(r):\n    return {line!r} % ({', '.join(values)},)\n"
+        "def lines(records):\n"
+        "    times = {}\n"  # a 20,000-job folder has a few hundred distinct seconds
+        "    def stamp(t):\n"
+        "        s = times[t] = '\"' + iso_time(t) + '\"'\n"
+        "        return s\n"
+        f"    return [{line!r} % ({', '.join(values)},) for r in records]\n"
     )
-    ns: dict[str, Any] = {"esc": encode_basestring}
+    ns: dict[str, Any] = {"esc": encode_basestring, "iso_time": iso_time}
     exec(src, ns)  # noqa: S102 - code generated from the constant above, nothing from outside
-    return ns["to_dict"], ns["line"]
+    return ns["to_dict"], ns["lines"]
 
 
-_to_dict, _json_line = _build_encoders()
+_to_dict, _json_lines = _build_encoders()
 
 
 def records_json(records: Iterable[JobRecord]) -> str:
@@ -163,7 +189,7 @@ def records_json(records: Iterable[JobRecord]) -> str:
     The same text ``json.dumps(to_dict(), ensure_ascii=False)`` gives for each record, built
     with json's C string escaper (~3x faster for 20,000 jobs).
     """
-    lines = [_json_line(r) for r in records]
+    lines = _json_lines(records)
     return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
 
 

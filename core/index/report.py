@@ -33,9 +33,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import WorkdirError
+from .records import iso_time
 
 if TYPE_CHECKING:
-    from .scan import JobDetail, JobRecord, WorkdirIndex
+    from .records import JobDetail, JobRecord
+    from .scan import WorkdirIndex
 
 __all__ = [
     "SORT_KEYS",
@@ -176,7 +178,7 @@ def _status_key(rec: JobRecord) -> str:
 
 
 def _start_key(rec: JobRecord) -> tuple[bool, float]:
-    start = getattr(rec, "start", None)
+    start = rec.start
     return (start is None, start or 0.0)
 
 
@@ -240,13 +242,11 @@ def format_time(epoch: float | None, *, offset: bool = False) -> str | None:
     if epoch is None:
         return None
     try:
-        t = time.localtime(epoch)
+        if offset:
+            return iso_time(epoch)  # the formatter of ls --json's start/end: one format
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(epoch))
     except (OverflowError, OSError, ValueError):
         return None
-    if not offset:
-        return time.strftime("%Y-%m-%dT%H:%M:%S", t)
-    s = time.strftime("%Y-%m-%dT%H:%M:%S%z", t)
-    return s[:-2] + ":" + s[-2:]
 
 
 def parse_recorded_time(text: str, reference: float | None = None) -> float | None:
@@ -303,10 +303,10 @@ def format_duration(seconds: float | None) -> str | None:
 
 def run_time(record: JobRecord, now: float | None = None) -> float | None:
     """Seconds from start to end; for a job still running (a live process), start to *now*."""
-    start = getattr(record, "start", None)
+    start = record.start
     if start is None:
         return None
-    end = getattr(record, "end", None)
+    end = record.end
     if end is None:
         if not record.pids:
             return None  # never ended as far as anything recorded, and nothing runs it

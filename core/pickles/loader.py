@@ -14,8 +14,9 @@ what every global named in the file becomes:
   carry the original module and name), ``scm.plams.core.enums.JobStatus`` is plams_core's
   :class:`~plams_core.status.JobStatus`; anything else (``Molecule``, ``AMSJob``, ...) is a
   **stand-in**.
-* The standard library, dill, numpy and plams_core are imported as usual (the reader's
-  verdict has vetted every call into them).
+* The standard library, dill and numpy are imported as usual (the reader's verdict has
+  vetted every call into them); of plams_core only its job, results, settings and status
+  classes are used, anything else it names is a stand-in.
 * Any other module (the user's ``myjobs.py``) gives stand-ins, unless *import_user_modules*
   (the engine's ``load_job``, run by the user's own script, imports them as PLAMS does).
   plams-tui never imports code from a folder it browses.
@@ -65,6 +66,7 @@ __all__ = [
     "PickleOrigin",
     "StandIn",
     "class_origin",
+    "dump_for",
     "is_stand_in",
     "load_dill",
     "load_dill_bytes",
@@ -79,6 +81,7 @@ MAX_BYTES = 256 * 2**20
 _IMPORTABLE = frozenset(sys.stdlib_module_names) | {"builtins", "__builtin__", "dill", "numpy", "plams_core"}
 
 _NOSTATE = object()
+_JOBSTATUS_2025 = ("scm.plams.core.enums", "JobStatus")
 
 
 @dataclass(slots=True)
@@ -120,7 +123,11 @@ class PickleOrigin:
 
     @property
     def mapped(self) -> list[str]:
-        names = {f"{m}.{n}" for (m, n), c in self._classes.items() if not _is_stand_in_class(c)}
+        names = {
+            f"{m}.{n}"
+            for (m, n), c in self._classes.items()
+            if isinstance(c, type) and "_plams_origin" in c.__dict__ and not _is_stand_in_class(c)
+        }
         return sorted(names | {f"{m}.{n}" for m, n in self._aliases.values()})
 
     # -- used while loading
@@ -139,6 +146,8 @@ class PickleOrigin:
         top = module.split(".", 1)[0]
         if top == "scm":
             found = self._plams_class(module, name)
+        elif top == "plams_core" and not self.import_user_modules:
+            found = self._plams_core_class(module, name, default)
         elif top in _IMPORTABLE or self.import_user_modules:
             try:
                 found = default(module, name)
@@ -151,13 +160,34 @@ class PickleOrigin:
         self._classes[key] = found
         return found
 
+    def _plams_core_class(self, module: str, name: str, default: Callable[[str, str], Any]) -> Any:
+        """plams_core's own job, results, settings and status classes; anything else it names is a stand-in.
+
+        Only data classes: a pickle that names, say, a JobManager (whose ``__del__`` closes a
+        descriptor from its state) gets an inert stand-in instead.
+        """
+        from ..basejob import Job
+        from ..results import Results
+        from ..settings import Settings
+        from ..status import JobStatus
+
+        found = None
+        if "__main__" not in module.split("."):
+            try:
+                found = default(module, name)
+            except (ImportError, AttributeError):
+                found = None
+        if isinstance(found, type) and issubclass(found, (Job, Results, Settings, JobStatus)):
+            return found
+        return self._stand_in(module, name)
+
     def _plams_class(self, module: str, name: str) -> Any:
         from ..basejob import Job, MultiJob, SingleJob
         from ..results import Results
         from ..settings import Settings
         from ..status import JobStatus
 
-        if (module, name) == ("scm.plams.core.enums", "JobStatus"):
+        if (module, name) == _JOBSTATUS_2025:
             self._aliases[JobStatus] = (module, name)
             return JobStatus
         base: type | None = {
@@ -254,15 +284,12 @@ class PickleOrigin:
         made = entry[1] if entry is not None and entry[0] is obj else None
         current = obj.__dict__
         if made is not None and made.state_keys is not None:
-            keys = made.state_keys
-            args = made.args
-        else:  # made after loading: what plams_core would pickle, in the file's era
-            keys = tuple(obj.__getstate__())
-            args = ()
-            if "_status" in current and obj.__class__ and not self._aliases:
-                keys = tuple(k for k in keys if k not in ("_status", "_status_log", "_error_msg")) + (
-                    "status",
-                )
+            keys, args = made.state_keys, made.args
+        else:  # made after the load: what plams_core pickles, in the file's era
+            keys, args = tuple(obj.__getstate__()), ()
+            if "_status" in keys and _JOBSTATUS_2025 not in self._aliases.values():
+                # a PLAMS < 2025 file: a plain status string, no status log
+                keys = (*(k for k in keys if k not in ("_status", "_status_log", "_error_msg")), "status")
         state: dict[str, Any] = {}
         for key in keys:
             if key in ("_parent_notified",):
@@ -365,7 +392,10 @@ class _StandInJob:
     name: str
 
     def _own_file(self, kind: str) -> str:
-        name = self._filename(kind)  # type: ignore[attr-defined]
+        from ..basejob import SingleJob
+
+        # PLAMS's default names, in the job's own folder, whatever the pickle's _filenames says
+        name = os.path.basename(SingleJob._filenames[kind].replace("$JN", self.name))
         if self.path is None:
             raise PlamsError(f"job {self.name} has no folder")
         try:
@@ -556,6 +586,22 @@ class _Repickler:
 
             cls._cls = Repickler
         return cls._cls(file, protocol, origin)
+
+
+def dump_for(obj: Any) -> Callable[[Any, BinaryIO], None] | None:
+    """A ``dump(obj, file)`` that writes *obj* for the software its file came from, or None for a plain job.
+
+    For :meth:`Job.pickle <plams_core.basejob.Job.pickle>` of a job this loader made (a
+    PLAMS job, a stand-in): plain dill would write its classes by value.
+    """
+    origin = getattr(type(obj), "_plams_load", None)
+    if not isinstance(origin, PickleOrigin):
+        return None
+
+    def dump(job: Any, file: BinaryIO) -> None:
+        _Repickler.make(file, origin.protocol, origin).dump(job)
+
+    return dump
 
 
 def repickle_bytes(loaded: LoadedPickle, protocol: int | None = None) -> bytes:

@@ -38,6 +38,16 @@ on the template with every data string replaced by a marker, so the fields come 
 same code as always. Anything else, including text that is not valid UTF-8, goes to the
 full reader.
 
+Matching walks the literals one by one (~0.4 us each in Python). Siblings mostly differ in
+the values of their literals, not their lengths, so a file that matched also leaves a
+*layout* (:class:`_Layout`): with the lengths fixed, every byte outside the payloads is
+fixed too (length fields and the FRAME's length included), and a later file of the same
+length is checked as one integer, ``(file ^ layout) & mask == 0``, plus
+``file & high == 0`` for "all text is ASCII". That accepts exactly the files the walk
+accepts with those lengths: the same proof, ~3x faster (16 -> 5 us a file on 20,000 real
+PLAMS jobs, both folder shapes of bench/). At most :data:`MAX_LAYOUTS` per template and
+:data:`MAX_LAYOUTS_PER_SIZE` per file length; other files take the walk.
+
 Templates are only made from files with no MultiJob children, up to :data:`MAX_TEMPLATES`
 per process, and a process stops making them after :data:`MAX_BUILDS` tries, so a folder of
 unrelated pickles costs at most ~25 ms more per reading process.
@@ -49,7 +59,7 @@ import operator
 import pickletools
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from .allowlist import (
     BINDING_GLOBALS,
@@ -62,7 +72,15 @@ from .allowlist import (
 )
 from .reader import max_memo_index
 
-__all__ = ["DillTemplates", "MAX_BUILDS", "MAX_TEMPLATES", "MAX_TEMPLATE_BYTES", "MAX_TRIES"]
+__all__ = [
+    "DillTemplates",
+    "MAX_BUILDS",
+    "MAX_LAYOUTS",
+    "MAX_LAYOUTS_PER_SIZE",
+    "MAX_TEMPLATES",
+    "MAX_TEMPLATE_BYTES",
+    "MAX_TRIES",
+]
 
 #: Templates kept per process; a working folder of one script needs a handful.
 MAX_TEMPLATES = 32
@@ -73,6 +91,9 @@ MAX_BUILDS = 32
 MAX_TRIES = 8
 #: Larger files are not made templates (a job pickle is a few KiB; a template keeps its bytes).
 MAX_TEMPLATE_BYTES = 1 << 16
+#: Layouts (one per combination of literal lengths) kept per template, and per file length.
+MAX_LAYOUTS = 64
+MAX_LAYOUTS_PER_SIZE = 4
 
 # Literal opcodes a slot may hold: the size of their length field, or minus the size of a
 # fixed-size argument (numbers: coordinates, counts). A number of another size is another
@@ -331,6 +352,34 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
     return lits, frame_at
 
 
+class _Layout(NamedTuple):
+    """A template's file whose literals have given lengths: every byte but their payloads is fixed.
+
+    :meth:`_Template.match` walks the slots one by one (a Python loop, ~0.4 us a slot). But
+    siblings mostly differ in the *values* of their literals, not their lengths (``job7`` and
+    ``job8``, time stamps, statuses). Once a file of some length has matched, the lengths of
+    its literals fix where every constant byte is, and the length fields and the FRAME's
+    length are constant too. A file of the same length with the same bytes outside the
+    payloads is then exactly a file :meth:`_Template.match` accepts with the same slot
+    positions. The file is compared as one integer: ``(file ^ bytes) & mask == 0``, where
+    *mask* has ``0xff`` at every constant byte; and ``file & high == 0`` (``0x80`` at every
+    byte of a text payload) says that all text is ASCII, hence valid UTF-8. Three big-int
+    operations in C, whatever the number of literals.
+    """
+
+    bytes: int  # the file that made the layout, little-endian
+    mask: int  # 0xff at the constant bytes
+    high: int  # 0x80 at the bytes of text payloads
+    texts: tuple[slice, ...]  # the text payloads, to decode when they are not ASCII
+    status: slice | None  # the status payload
+
+
+#: What :meth:`DillTemplates.save` answers for a job whose settings have no ``save``.
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
+#: A template that cannot answer for ``save`` (the full reader must).
+NO_ANSWER: Any = type("NoAnswer", (), {"__repr__": lambda self: "NO_ANSWER"})()
+
+
 class _Template:
     """Constant byte runs with a data literal between each two.
 
@@ -348,6 +397,9 @@ class _Template:
         "text_slots",
         "n_slots",
         "max_memo",
+        "layouts",
+        "n_layouts",
+        "save",
     )
 
     def __init__(
@@ -360,12 +412,15 @@ class _Template:
         status_slot: int | None,
         text_slots: tuple[int, ...],
         max_memo: int = -1,
+        save: Any = NO_ANSWER,
     ) -> None:
         # consts: len(slots) + 1 runs; slots: each slot's length-field size (1 or 4), or minus
         # the size of a fixed-size number. The FRAME's 8-byte length (inside consts[0], ending
         # at frame_end) is skipped by the comparison and checked against the file's length.
-        segments: list[tuple[int, Any, Any, int, int]] = []  # (size, getter, expected, width, slot) each
+        # (size, getter, expected, width, slot, holes) each; holes: (offset, size, slot) of its numbers
+        segments: list[tuple[int, Any, Any, int, int, tuple[tuple[int, int, int], ...]]] = []
         pieces: list[tuple[int, bytes]] = []
+        holes: list[tuple[int, int, int]] = []
         size = 0
 
         def add(run: bytes) -> None:
@@ -375,14 +430,14 @@ class _Template:
             size += len(run)
 
         def close(width: int, slot: int) -> None:
-            nonlocal pieces, size
+            nonlocal pieces, size, holes
             if len(pieces) == 1 and pieces[0][0] == 0 and len(pieces[0][1]) == size:
                 getter, expected = None, pieces[0][1]  # one run: a startswith
             else:
                 getter = operator.itemgetter(*(slice(o, o + len(r)) for o, r in pieces), slice(0, 0))
                 expected = (*(r for _, r in pieces), b"")  # the empty slice keeps it a tuple
-            segments.append((size, getter, expected, width, slot))
-            pieces, size = [], 0
+            segments.append((size, getter, expected, width, slot, tuple(holes)))
+            pieces, holes, size = [], [], 0
 
         if frame_end is not None:
             add(consts[0][: frame_end - 8])
@@ -392,6 +447,7 @@ class _Template:
             add(consts[0])
         for i, (width, const) in enumerate(zip(slots, consts[1:])):  # noqa: B905
             if width < 0:
+                holes.append((size, -width, i))
                 size -= width
             else:
                 close(width, i)
@@ -407,6 +463,12 @@ class _Template:
         # The largest memo index the opcodes store into: a sibling has the same ones, and the
         # full reader refuses a file not longer than its largest index (reader._memo_overreach).
         self.max_memo = max_memo
+        # file length -> layouts of files of that length (see _Layout)
+        self.layouts: dict[int, list[_Layout]] = {}
+        self.n_layouts = 0
+        # settings.save as the marked file reads it: constants, and "zqNqz" for slot N's text
+        # (ABSENT: no save in the settings; NO_ANSWER: not read from this template).
+        self.save = save
 
     def match(self, data: bytes) -> list[bytes | None] | None:
         """The length-prefixed slot values of *data* (None for numbers), or None if it is not
@@ -421,7 +483,7 @@ class _Template:
             return None
         values: list[bytes | None] = [None] * self.n_slots
         pos = 0
-        for size, getter, expected, width, slot in self.segments:
+        for size, getter, expected, width, slot, _ in self.segments:
             if getter is None:
                 if not data.startswith(expected, pos):
                     return None
@@ -444,6 +506,38 @@ class _Template:
             values[slot] = data[pos:end]
             pos = end
         return values if pos == len(data) else None
+
+    def layout_of(self, data: bytes) -> _Layout:
+        """The layout of *data*, a file :meth:`match` accepted (see :class:`_Layout`)."""
+        spans: list[tuple[int, int]] = [(0, 0)] * self.n_slots  # every slot's payload
+        pos = 0
+        for size, _, _, width, slot, holes in self.segments:
+            for offset, n, hole in holes:
+                spans[hole] = (pos + offset, pos + offset + n)
+            pos += size
+            if width == 1:
+                n = data[pos]
+            elif width == 4:
+                n = int.from_bytes(data[pos : pos + 4], "little")
+            else:
+                break
+            pos += width
+            spans[slot] = (pos, pos + n)
+            pos += n
+        mask = bytearray(b"\xff" * len(data))
+        high = bytearray(len(data))
+        for begin, end in spans:
+            mask[begin:end] = bytes(end - begin)
+        for i in self.text_slots:
+            begin, end = spans[i]
+            high[begin:end] = b"\x80" * (end - begin)
+        return _Layout(
+            int.from_bytes(data, "little") & int.from_bytes(mask, "little"),
+            int.from_bytes(mask, "little"),
+            int.from_bytes(high, "little"),
+            tuple(slice(*spans[i]) for i in self.text_slots),
+            None if self.status_slot is None else slice(*spans[self.status_slot]),
+        )
 
 
 def _build(data: bytes, load: Callable[[bytes], tuple[str, str | None, dict[str, Any] | None]]) -> _Template:
@@ -513,7 +607,7 @@ def _build(data: bytes, load: Callable[[bytes], tuple[str, str | None, dict[str,
     elif status != fields["status"]:
         raise _Unfit("a status that is neither constant nor one literal")
     # the first slot sits after the FRAME's length: the match checks that length, not its bytes
-    return _Template(
+    tpl = _Template(
         consts,
         widths,
         frame_end,
@@ -523,6 +617,32 @@ def _build(data: bytes, load: Callable[[bytes], tuple[str, str | None, dict[str,
         tuple(text_slots),
         max_memo_index(data),
     )
+    # settings.save (for cleaning) the same way: where the marked file's save holds markers, a
+    # sibling's save holds its own literals. Kept only if it gives this file's own value back.
+    shape = m_fields["settings"].get("save", ABSENT)
+    values = tpl.match(data)
+    try:
+        if values is not None and _fill_save(shape, values) == fields["settings"].get("save", ABSENT):
+            tpl.save = shape
+    except (_Unfit, UnicodeError, IndexError):
+        pass
+    return tpl
+
+
+def _fill_save(shape: Any, values: list[bytes | None]) -> Any:
+    """*shape* (a save value read from a marked file) with each ``zqNqz`` marker replaced by slot N's text."""
+    if shape is ABSENT or shape is None:
+        return shape
+    if isinstance(shape, str):
+        if shape.startswith("zq") and shape.endswith("qz") and shape[2:-2].isdigit():
+            value = values[int(shape[2:-2])]
+            if value is None:
+                raise _Unfit("a number slot")
+            return value.decode("utf-8", "surrogatepass")
+        return shape
+    if isinstance(shape, (list, tuple)) and all(isinstance(v, str) for v in shape):
+        return type(shape)(_fill_save(v, values) for v in shape)
+    raise _Unfit("a save value that is neither text nor a list of text")
 
 
 class DillTemplates:
@@ -542,18 +662,37 @@ class DillTemplates:
         of no known family costs a few microseconds, not one match per template.
         """
         templates = self._templates
+        size = len(data)
+        from_bytes = int.from_bytes
+        number: Any = None  # the file as an integer, made once if some layout has its length
         for k, tpl in enumerate(templates[:MAX_TRIES]):
-            values = tpl.match(data)
-            if values is None:
-                continue
-            try:
-                for i in tpl.text_slots:
-                    values[i].decode("utf-8", "surrogatepass")  # as the unpickler decodes it
-            except UnicodeDecodeError:
-                return None
             status = tpl.status
-            if tpl.status_slot is not None:
-                status = values[tpl.status_slot].decode("utf-8", "surrogatepass").lower()
+            layouts = tpl.layouts.get(size, ())
+            if layouts and number is None:
+                number = from_bytes(data, "little")
+            for layout in layouts:
+                if (number ^ layout.bytes) & layout.mask == 0:
+                    if number & layout.high:  # some text is not ASCII: decode it as the unpickler would
+                        try:
+                            for text in layout.texts:
+                                data[text].decode("utf-8", "surrogatepass")
+                        except UnicodeDecodeError:
+                            return None
+                    if layout.status is not None:
+                        status = data[layout.status].decode("utf-8", "surrogatepass").lower()
+                    break
+            else:
+                values = tpl.match(data)
+                if values is None:
+                    continue
+                try:
+                    for i in tpl.text_slots:
+                        values[i].decode("utf-8", "surrogatepass")  # type: ignore[union-attr]
+                except UnicodeDecodeError:
+                    return None
+                if tpl.status_slot is not None:
+                    status = values[tpl.status_slot].decode("utf-8", "surrogatepass").lower()  # type: ignore[union-attr]
+                self._add_layout(tpl, data)
             if k:  # move to the front: jobs of one kind tend to come together
                 with self._lock:
                     if k < len(templates) and templates[k] is tpl:
@@ -562,6 +701,40 @@ class DillTemplates:
             self.hits += 1
             return ("ok", None, tpl.class_name, status, ())
         return None
+
+    def _add_layout(self, tpl: _Template, data: bytes) -> None:
+        """Remember the layout of *data*, which matched *tpl* (bounded per template and length)."""
+        with self._lock:
+            same_size = tpl.layouts.get(len(data), [])
+            if tpl.n_layouts >= MAX_LAYOUTS or len(same_size) >= MAX_LAYOUTS_PER_SIZE:
+                return
+            tpl.layouts[len(data)] = [
+                *same_size,
+                tpl.layout_of(data),
+            ]  # a new list: readers never see it change
+            tpl.n_layouts += 1
+
+    def save(self, data: bytes) -> Any:
+        """The job's ``settings.save`` (:data:`ABSENT` if none) if *data* matches a template that knows it, else :data:`NO_ANSWER`.
+
+        What ``read_dill(...).settings.get('save')`` gives, for a sibling of a file read in full
+        (the same proof as :meth:`summary`: the verdict is ``ok``).
+        """
+        for tpl in self._templates[:MAX_TRIES]:
+            if tpl.save is NO_ANSWER:
+                continue
+            values = tpl.match(data)
+            if values is None:
+                continue
+            try:
+                for i in tpl.text_slots:
+                    values[i].decode("utf-8", "surrogatepass")  # as the unpickler decodes it
+                save = _fill_save(tpl.save, values)
+            except (_Unfit, UnicodeError):
+                return NO_ANSWER
+            self.hits += 1
+            return save
+        return NO_ANSWER
 
     def learn(self, data: bytes) -> None:
         """Try to make a template of *data*, a file the full reader found ok (bounded)."""

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from plams_tui.commands.common import add_change_flags, confirm
+from plams_tui.commands.common import add_change_flags, confirm, write
 
 __all__ = ["add_parser", "run"]
 
@@ -47,10 +46,12 @@ def _size(n: int) -> str:
 
 
 def _describe(plan) -> str:  # type: ignore[no-untyped-def]
-    lines = list(plan.files)
-    lines += [f"{d}/" for d in plan.folders]
+    from plams_tui.text import safe  # names are data: an ESC or CR in a name must not hide a line
+
+    lines = [safe(f) for f in plan.files]
+    lines += [f"{safe(d)}/" for d in plan.folders]
     for job, why in plan.skipped:
-        lines.append(f"skipped {job}: {why}")
+        lines.append(f"skipped {safe(job)}: {safe(why)}")
     n = len(plan.files)
     summary = f"{n} file{'s' if n != 1 else ''}, {_size(plan.bytes)} freed"
     if plan.folders:
@@ -66,20 +67,21 @@ def run(args: argparse.Namespace) -> int:
     wd = Workdir(args.workdir)
     plan = wd.plan_clean(args.jobs or None, keep=args.keep)
     if args.dry_run or not plan.files:
-        sys.stdout.write(
+        write(
             json.dumps(plan.to_dict(), ensure_ascii=False, indent=1) + "\n" if args.json else _describe(plan)
         )
         return 0
     if not args.json:
-        sys.stdout.write(_describe(plan))
-        sys.stdout.flush()
+        write(_describe(plan))
     n = len(plan.files)
-    confirm(f"Delete {n} file{'s' if n != 1 else ''} ({_size(plan.bytes)}) in {wd.root}?", yes=args.yes)
+    confirm(
+        f"Delete {n} file{'s' if n != 1 else ''} ({_size(plan.bytes)}) in {wd.root}?",
+        yes=args.yes,
+        listing=_describe(plan) if args.json else None,
+    )
     done = wd.clean(plan)
     if args.json:
-        sys.stdout.write(json.dumps(done.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        write(json.dumps(done.to_dict(), ensure_ascii=False, indent=1) + "\n")
     else:
-        sys.stdout.write(
-            f"Deleted {len(done.files)} files ({_size(done.bytes)}), {len(done.folders)} folders.\n"
-        )
+        write(f"Deleted {len(done.files)} files ({_size(done.bytes)}), {len(done.folders)} folders.\n")
     return 0

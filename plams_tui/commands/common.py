@@ -7,7 +7,14 @@ import sys
 
 from plams_core.errors import PlamsError
 
-__all__ = ["ConfirmationRefused", "DASH_VALUE_OPTIONS", "add_change_flags", "confirm", "glue_dash_values"]
+__all__ = [
+    "ConfirmationRefused",
+    "DASH_VALUE_OPTIONS",
+    "add_change_flags",
+    "confirm",
+    "glue_dash_values",
+    "write",
+]
 
 #: Options whose value may start with "-" (``clean --keep '-,$JN.err'``, PLAMS's delete-only form).
 DASH_VALUE_OPTIONS: frozenset[str] = frozenset({"--keep"})
@@ -23,11 +30,28 @@ def add_change_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
 
-def confirm(question: str, *, yes: bool) -> None:
+def write(text: str, *, err: bool = False) -> None:
+    """Print *text* to stdout (stderr if *err*) as is; a name that is not UTF-8 (surrogate-escaped) goes out as its own bytes.
+
+    A terminal whose encoding is strict UTF-8 (the usual ``LANG=en_US.UTF-8``) cannot encode
+    such a name; ``ls`` writes its bytes, and so must the listing of what an action touches.
+    """
+    stream = sys.stderr if err else sys.stdout
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        stream.flush()
+        stream.buffer.write(text.encode(stream.encoding or "utf-8", "surrogateescape"))
+    stream.flush()
+
+
+def confirm(question: str, *, yes: bool, listing: str | None = None) -> None:
     """Return if the change may go ahead; raise :class:`ConfirmationRefused` otherwise.
 
     Without ``--yes`` the question is asked on the terminal; with no terminal (a pipe, CI)
-    the change is refused rather than made silently.
+    the change is refused rather than made silently. The question (and *listing*, what will
+    be touched, when stdout did not show it: ``--json``) goes to stderr, so stdout stays the
+    command's output.
     """
     if yes:
         return
@@ -35,8 +59,11 @@ def confirm(question: str, *, yes: bool) -> None:
         raise ConfirmationRefused(
             f"{question.rstrip('?')}: not confirmed (no terminal to ask on; pass --yes)"
         )
+    if listing:
+        write(listing, err=True)
+    write(f"{question} [y/N] ", err=True)
     try:
-        answer = input(f"{question} [y/N] ")
+        answer = input()
     except EOFError:
         answer = ""
     if answer.strip().lower() not in ("y", "yes"):

@@ -59,7 +59,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
         return 0
     cls = f"{data['class']} ({data['module']}"
-    cls += ", a stand-in: its module is not imported here)" if data["stand_in"] else ")"
+    if data["stand_in"]:
+        cls += ", a stand-in: its module is not imported here)"
+    elif data["by_value"]:
+        cls += ", defined in the script: stored by value)"
+    else:
+        cls += ")"
     out = [
         f"{'name:':11}{data['name']}",
         f"{'path:':11}{data['path']}",

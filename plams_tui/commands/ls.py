@@ -108,8 +108,8 @@ def _ls(args: argparse.Namespace) -> int:
             (
                 r.path + ("/" if r.kind == "multi" else ""),
                 f"{r.status} (interrupted)" if r.interrupted else r.status,
-                format_time(getattr(r, "start", None)) or "-",
-                format_time(getattr(r, "end", None)) or "-",
+                format_time(r.start) or "-",
+                format_time(r.end) or "-",
                 format_duration(run_time(r)) or "-",
                 (r.hash or "-")[:12],
                 r.class_name or "-",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+import shlex
 
-from plams_tui.commands.common import add_change_flags, confirm
+from plams_tui.commands.common import add_change_flags, confirm, write
 
 __all__ = ["add_parser", "run"]
 
@@ -37,6 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _describe(plan, workdir: str) -> str:  # type: ignore[no-untyped-def]
+    from plams_tui.text import safe  # names are data: an ESC or CR in a name must not steer the terminal
+
     lines = []
     if plan.jobs:
         head = (
@@ -45,12 +47,12 @@ def _describe(plan, workdir: str) -> str:  # type: ignore[no-untyped-def]
             else "Take out of rerun prevention (the next restart reruns them):"
         )
         lines.append(head)
-        width = max(len(j) for j, _ in plan.why)
-        lines += [f"  {j.ljust(width)}  {why}" for j, why in plan.why]
+        width = max(len(safe(j)) for j, _ in plan.why)
+        lines += [f"  {safe(j).ljust(width)}  {safe(why)}" for j, why in plan.why]
         lines.append("Renames (nothing is deleted):")
-        lines += [f"  {src} -> {dst.rpartition('/')[2]}" for src, dst in plan.renames]
+        lines += [f"  {safe(src)} -> {safe(dst.rpartition('/')[2])}" for src, dst in plan.renames]
     for job, why in plan.skipped:
-        lines.append(f"{job}: nothing to do ({why})")
+        lines.append(f"{safe(job)}: nothing to do ({safe(why)})")
     return "\n".join(lines) + "\n"
 
 
@@ -62,19 +64,22 @@ def run(args: argparse.Namespace) -> int:
     plan = wd.plan_undo_remove(args.jobs) if args.undo else wd.plan_remove(args.jobs)
     done = False
     if not args.json:
-        sys.stdout.write(_describe(plan, wd.root))
-        sys.stdout.flush()
+        write(_describe(plan, wd.root))
     if plan.renames and not args.dry_run:
         n = len(plan.jobs)
         verb = "Put back" if args.undo else "Remove"
-        confirm(f"{verb} {n} job{'s' if n != 1 else ''} in {wd.root}?", yes=args.yes)
+        confirm(
+            f"{verb} {n} job{'s' if n != 1 else ''} in {wd.root}?",
+            yes=args.yes,
+            listing=_describe(plan, wd.root) if args.json else None,
+        )
         wd.remove(plan)
         done = True
     if args.json:
-        sys.stdout.write(json.dumps({**plan.to_dict(), "done": done}, ensure_ascii=False, indent=1) + "\n")
+        write(json.dumps({**plan.to_dict(), "done": done}, ensure_ascii=False, indent=1) + "\n")
     elif done and not args.undo:
-        undo = " ".join(["plams-tui", "rm", args.workdir, *args.jobs, "--undo"])
-        sys.stdout.write(f"Done. Undo with: {undo}\n")
+        undo = shlex.join(["plams-tui", "rm", args.workdir, *args.jobs, "--undo"])  # pasteable as is
+        write(f"Done. Undo with: {undo}\n")
     elif done:
-        sys.stdout.write("Done.\n")
+        write("Done.\n")
     return 0

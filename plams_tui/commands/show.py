@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     ending = job_ending(index, rel)
     times = timeline_times(index, detail)
     files = sorted(detail.files, key=lambda f: natural_key(f.name))
-    start, end = getattr(rec, "start", None), getattr(rec, "end", None)
+    start, end = rec.start, rec.end
     data = detail.to_dict()
     data.update(
         start=_iso(start),

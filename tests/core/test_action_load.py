@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ def test_load_without_scm_plams_shows_what_plams_knew(userjobs: tuple[Path, dict
         assert data["settings"] == want["settings"]
         assert data["files"] == want["files"]
         assert data["stand_in"] is (want["module"] == "myjobs")
+        assert data["by_value"] is (want["module"] == "__main__")
     multi = json.loads(cli_without_scm("load", str(wd), "multi", "--json").stdout)
     assert multi["children"] == ["c1", "c2"] and multi["hash"] is None
     assert multi["stand_ins"] == ["myjobs.ShellJob", "myjobs.ShellResults"]
@@ -168,3 +170,75 @@ def test_a_moved_folder_loads_from_where_it_is(userjobs: tuple[Path, dict[str, A
     job = Workdir(wd).load("multi/c1").job
     assert job.path == str(wd / "multi" / "c1") and "c1.out" in job.results.files
     shutil.rmtree(wd)
+
+
+SETSTATE_SCRIPT = """
+import sys
+from plams_core import CommandJob, finish, init
+
+
+class Careful(CommandJob):
+    def __setstate__(self, state):  # stored by value: a real load runs it
+        super().__setstate__(state)
+        self.ran_own_setstate = True
+
+
+init(path=sys.argv[1], folder="wd", config_settings={"log": {"stdout": -1}})
+Careful("true", input="x", name="careful").run()
+finish()
+"""
+
+
+def test_allow_unsafe_loads_what_the_reader_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "careful.py"
+    script.write_text(SETSTATE_SCRIPT)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    wd = tmp_path / "wd"
+    assert main(["load", str(wd), "careful"]) == 2
+    err = capsys.readouterr().err
+    assert "would run code" in err and "__setstate__" in err and "--allow-unsafe" in err
+    assert main(["load", str(wd), "careful", "--allow-unsafe", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["name"], data["class"], data["module"], data["status"]) == (
+        "careful",
+        "Careful",
+        "__main__",
+        "successful",
+    )
+    assert Workdir(wd).load("careful", allow_unsafe=True).job.ran_own_setstate is True
+
+
+def test_only_plams_cores_data_classes_are_real(tmp_path: Path, jm: JobManager) -> None:
+    """A pickle that names plams_core's JobManager gets a stand-in: its __del__ would close an fd from the state."""
+    import copyreg
+    import gc
+
+    import dill
+    from plams_core import CommandJob, JobRunner
+    from plams_core.pickles.reader import read_dill_bytes
+
+    victim = os.open(os.devnull, os.O_RDONLY)
+
+    class Sneaky:
+        def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+            return (copyreg._reconstructor, (JobManager, object, None), {"_lock_fd": victim})  # type: ignore[attr-defined]
+
+    job = CommandJob("true", input="x", name="j")
+    job.run(jobrunner=JobRunner(), jobmanager=jm)
+    job.extra = Sneaky()
+    data = dill.dumps(job)
+    assert read_dill_bytes(data).verdict == "ok"  # the reader lets it through: the loader must not
+    Path(jm.workdir, "j", "j.dill").write_bytes(data)
+    try:
+        loaded = Workdir(jm.workdir).load("j")
+        assert repr(loaded.job.extra) == "<plams_core.jobmanager.JobManager (stand-in)>"
+        del loaded
+        gc.collect()
+        os.fstat(victim)  # still open
+    finally:
+        os.close(victim)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from plams_core.workdir import Workdir
 
 from plams_tui.cli import main
 
+AMS_JOBS = Path(__file__).resolve().parents[1] / "fixtures" / "ams_jobs.py"
 DILLS = ("shell", "local", "multi", "multi/c1", "multi/c2")
 
 
@@ -72,6 +74,21 @@ def test_repickled_files_load_in_real_plams_as_the_same_jobs(
     assert not after["local"]["by_reference"]  # rebuilt from the pickle, as before
     assert after["shell"]["results_module"] == "myjobs" and after["shell"]["results_class"] == "ShellResults"
     assert [c["class"] for c in after["multi"]["children"]] == ["ShellJob", "LocalJob"]
+
+
+def test_job_pickle_of_a_loaded_plams_job_keeps_its_classes(
+    userjobs: tuple[str, Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """The engine's own ``load(...)`` then ``job.pickle()``, as in a plams_core script."""
+    from plams_core.jobmanager import JobManager
+
+    version, pristine, _ = userjobs
+    wd = copy_workdir(pristine, tmp_path / "wd")
+    jm = JobManager.embedded(wd)
+    for job in ("shell", "local", "multi"):
+        loaded = jm.load_job(dill_of(wd, job))
+        assert loaded is not None and loaded.pickle()
+    assert plams_report(version, wd, list(DILLS)) == plams_report(version, pristine, list(DILLS))
 
 
 def test_backups_are_ignored_by_plams_load_all_and_results_files(
@@ -196,6 +213,33 @@ def test_unsafe_missing_and_unknown_jobs_are_refused(
     assert not (run_dir / payloads.CANARY).exists()
 
 
+@pytest.mark.parametrize("version", PEER_VERSIONS)
+def test_ams_jobs_of_every_shape_round_trip_through_real_plams(version: str, tmp_path: Path) -> None:
+    """AMSJob, AMSResults, Molecule, Atom, Bond, numpy arrays, bound methods: all stand-ins here."""
+    parent = tmp_path / "ams"
+    parent.mkdir()
+    proc = run_script(peer_python(version), AMS_JOBS, cwd=parent, args=[str(parent), "1", "variety"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pristine = parent / "wd"
+    wd = copy_workdir(pristine, tmp_path / "wd")
+    jobs = [r.path for r in Workdir(wd).records() if r.dill == "ok"]
+    assert {"water_0", "bonded", "periodic", "two_systems", "multi", "multi/c0"} <= set(jobs)
+    proc = cli_without_scm("repickle", str(wd), *jobs, "--yes")
+    assert proc.returncode == 0, proc.stderr
+    loaded = json.loads(cli_without_scm("load", str(wd), "bonded", "--json").stdout)
+    assert (loaded["module"], loaded["class"], loaded["stand_in"]) == (
+        "scm.plams.interfaces.adfsuite.ams",
+        "AMSJob",
+        True,
+    )
+    before = plams_report(version, pristine, jobs)
+    after = plams_report(version, wd, jobs)
+    assert after == before
+    assert after["bonded"]["class"] == "AMSJob" and after["bonded"]["results_class"] == "AMSResults"
+    assert after["bonded"]["hash"] == loaded["hash"]  # hashed here from bonded.in, there by AMSJob.get_input
+    assert "C " in after["bonded"]["molecule"] and after["bonded"]["by_reference"]
+
+
 def test_plams_core_pickles_round_trip(tmp_path: Path) -> None:
     from plams_core.demo import build_demo
 
@@ -209,3 +253,95 @@ def test_plams_core_pickles_round_trip(tmp_path: Path) -> None:
     again = Workdir(wd)
     assert {job: again.load(job).to_dict() for job in jobs} == before
     assert all(prev_of(wd, job).is_file() for job in jobs)
+
+
+FAKEMOD = """
+class Point:  # pickled as a call: Point(x, y)
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __reduce__(self):
+        return (Point, (self.x, self.y))
+
+    def __eq__(self, o):
+        return type(o) is Point and (self.x, self.y) == (o.x, o.y)
+
+
+class Slotted:  # state is (None, slots)
+    __slots__ = ("a", "b")
+
+    def __init__(self):
+        self.a, self.b = 1, "two"
+
+    def __eq__(self, o):
+        return type(o) is Slotted and (self.a, self.b) == (o.a, o.b)
+
+
+class Bag(list):  # items through APPENDS
+    def __eq__(self, o):
+        return type(o) is Bag and list.__eq__(self, o)
+
+
+class Table(dict):  # items through SETITEMS, and a __dict__
+    def __init__(self, *a, **k):
+        dict.__init__(self, *a, **k)
+        self.title = "t"
+
+    def __eq__(self, o):
+        return type(o) is Table and dict.__eq__(self, o) and self.title == o.title
+
+
+class KwNew:  # NEWOBJ_EX: keyword arguments to __new__
+    def __new__(cls, *, size):
+        obj = object.__new__(cls)
+        obj.size = size
+        return obj
+
+    def __getnewargs_ex__(self):
+        return ((), {"size": self.size})
+
+    def __eq__(self, o):
+        return type(o) is KwNew and self.size == o.size
+"""
+
+FAKEJOB = """
+import sys
+import dill
+from fakemod import Bag, KwNew, Point, Slotted, Table
+from plams_core import CommandJob
+
+extra = [Point(1, 2), Slotted(), Bag([1, 2, 3]), Table(a=1, b=[2]), KwNew(size=7)]
+if sys.argv[1] == "write":
+    job = CommandJob("true", input="x", name="j")
+    job.extra = extra
+    with open(sys.argv[2], "wb") as f:
+        dill.dump(job, f)
+else:
+    with open(sys.argv[2], "rb") as f:
+        job = dill.load(f)
+    print("same" if job.extra == extra and job.name == "j" else f"different: {job.extra!r}")
+"""
+
+
+def test_stand_ins_write_back_every_construction_form(tmp_path: Path) -> None:
+    """Calls, slot state, list and dict items, keyword __new__: a module not importable here, written back exactly."""
+    from plams_core.pickles.loader import is_stand_in, load_dill_bytes, repickle_bytes
+
+    mods = tmp_path / "mods"
+    mods.mkdir()
+    (mods / "fakemod.py").write_text(FAKEMOD)
+    script = tmp_path / "fakejob.py"
+    script.write_text(FAKEJOB)
+    env = {"PYTHONPATH": str(mods)}
+    original = tmp_path / "j.dill"
+    proc = run_script(sys.executable, script, cwd=tmp_path, env=env, args=["write", str(original)])
+    assert proc.returncode == 0, proc.stderr
+    # calling Point runs its __init__ in a real load: the reader says unsafe, so allow it here
+    loaded = load_dill_bytes(original.read_bytes(), allow_unsafe=True)
+    assert all(is_stand_in(x) for x in loaded.job.extra)
+    assert loaded.job.extra[0].__class__.__qualname__ == "Point"
+    again = tmp_path / "again.dill"
+    again.write_bytes(repickle_bytes(loaded))
+    proc = run_script(sys.executable, script, cwd=tmp_path, env=env, args=["check", str(again)])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "same"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,43 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"plams-tui {__version__}\n"
+
+
+ISO_LOCAL = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"
+ISO_OFFSET = ISO_LOCAL + r"[+-]\d\d:\d\d"
+
+
+def test_start_end_and_run_time(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ls", str(demo))
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:-1]}
+    for path in ("crash", "optimize", "scan/", "nested/inner/leaf.002"):
+        _, _, start, end, runtime, *_ = rows[path]
+        assert re.fullmatch(ISO_LOCAL, start) and re.fullmatch(ISO_LOCAL, end), rows[path]
+        assert start <= end and runtime == "0:00"  # the demo's jobs take milliseconds
+    jobs = {j["path"]: j for j in json.loads(run(capsys, "ls", "--json", str(demo))[1])}
+    for path, row in rows.items():
+        job = jobs[path.rstrip("/")]
+        assert (
+            re.fullmatch(ISO_OFFSET, job["start"]) and job["start"][:19] == row[2]
+        )  # one instant, one format
+        assert re.fullmatch(ISO_OFFSET, job["end"]) and job["end"][:19] == row[3]
+
+
+def test_sort_by_start(numbered: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # as if the jobs had run on different days: job2 first, then job10, job0, job1
+    csv_file = numbered / "job_logfile.csv"
+    day = {"job2": "01", "job10": "02", "job0": "03", "job1": "04"}
+    lines = csv_file.read_text().splitlines(keepends=True)
+    for i, line in enumerate(lines[1:], 1):
+        name = line.split(",")[2]
+        lines[i] = re.sub(r"\d{4}-\d\d-\d\d ", f"2026-01-{day[name]} ", line)
+    csv_file.write_text("".join(lines))
+    code, out, _ = run(capsys, "ls", "--sort", "start", str(numbered))
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()[1:-1]] == ["job2", "job10", "job0", "job1"]
+    assert [line.split()[2][:10] for line in out.splitlines()[1:-1]] == [
+        "2026-01-01",
+        "2026-01-02",
+        "2026-01-03",
+        "2026-01-04",
+    ]

@@ -9,6 +9,7 @@ process, without the canary appearing and without importing anything.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from plams_core.pickles.reader import DillInfo, read_dill, read_dill_bytes  # no
 TESTS = Path(__file__).resolve().parents[1]
 ZOO = TESTS / "fixtures" / "zoo.py"
 AMS_JOBS = TESTS / "fixtures" / "ams_jobs.py"
+REUSED_NAMES = TESTS / "fixtures" / "reused_names.py"
 DILL_PAYLOADS = TESTS / "fixtures" / "hostile" / "dill_payloads.py"
 CANARY = payloads.CANARY
 
@@ -708,6 +711,34 @@ def test_ams_jobs_of_every_shape_read_ok(version: str, tmp_path: Path, templates
     }
 
 
+@pytest.mark.parametrize("version", [pytest.param("2024.107", marks=pytest.mark.plams2024), "2026.104"])
+def test_reused_names_with_a_class_by_reference_are_answered_from_templates(
+    version: str, tmp_path: Path, templates: Any
+) -> None:
+    from plams_core.pickles.reader import read_dill_summary
+
+    proc = run_script(peer_python(version), REUSED_NAMES, cwd=tmp_path, args=[str(tmp_path), "20"])
+    assert proc.returncode == 0, proc.stderr
+    paths = sorted((tmp_path / "wd").glob("*/*.dill"))
+    assert {"job0", "job0.002", "job1.007", "job2.006"} <= {p.parent.name for p in paths}
+    statuses = set()
+    for path in paths:
+        info = read_dill(path)
+        assert (info.verdict, info.class_name, info.class_module, info.by_value) == (
+            "ok",
+            "ShJob",
+            "myjobs",
+            False,
+        )
+        statuses.add(info.status)
+    assert statuses == {"successful", "copied"}
+    for _ in range(2):  # the second round: every file from a template, the lengths of its literals known
+        for path in paths:
+            assert read_dill_summary(path) == _full(path), path
+    assert templates.hits >= 2 * len(paths) - 2  # all but the first of each template family
+    assert sum(t.n_layouts for t in templates._templates) >= 2  # job0 and job0.002 differ in length
+
+
 def _siblings(n: int) -> list[bytes]:
     statuses = ["successful", "crashed", "copied", "failed"]
     out = []
@@ -728,6 +759,31 @@ def test_siblings_are_answered_from_a_template_with_their_own_status(templates: 
         assert _summary(data, tmp_path) == _full(data)
     assert templates.hits == len(family) - 1  # all but the first, from which the template was made
     assert _summary(family[5], tmp_path)[3] == "crashed"
+
+
+def test_siblings_of_one_length_with_literals_of_other_lengths_get_their_own_answers(
+    templates: Any, tmp_path: Path
+) -> None:
+    def job(name: str, path: str, status: str) -> bytes:
+        j = FakeJob(name, {"keep": "all"})
+        j.path, j.status = path, status
+        return pickle.dumps(j, protocol=4)
+
+    first = job("job_1", "/scratch/job_1", "successful")
+    _summary(first, tmp_path)  # the template
+    # same length as each other, literals of other lengths: one layout each, never confused
+    a = job("job_22", "/scratch/job_2", "successful")
+    b = job("job_2", "/scratch/job_22", "successful")
+    c = job("job_3", "/scratch/job_33", "registered")  # same lengths as b
+    d = job("jo_\xe9", "/scratch/job_44", "successful")  # b's lengths in bytes, text not ASCII
+    assert len(a) == len(b) == len(c) == len(d)
+    for data in (a, b, c, d, a, b, c, d):
+        assert _summary(data, tmp_path) == _full(data)
+    assert templates.hits == 8
+    assert templates._templates[0].n_layouts == 2  # a's and b's; c and d matched b's
+    assert [_summary(x, tmp_path)[3] for x in (a, c, d)] == ["successful", "registered", "successful"]
+    broken = d.replace("jo_\xe9".encode(), b"jo_\xff\xfe")  # invalid UTF-8 through b's layout
+    assert _full(broken)[0] == "corrupt" and _summary(broken, tmp_path) == _full(broken)
 
 
 def test_a_literal_used_as_a_key_or_name_is_pinned_through_any_reference() -> None:
@@ -843,16 +899,47 @@ def test_reader_and_templates_decide_by_the_one_allowlist() -> None:
         assert own <= not_names, own
 
 
+@contextlib.contextmanager
+def _address_space_cap(extra: int) -> Iterator[None]:
+    """Cap this process's address space at its current size plus *extra* bytes, for a block."""
+    import resource
+
+    size = next(
+        int(line.split()[1]) * 1024
+        for line in Path("/proc/self/status").read_text().splitlines()
+        if line.startswith("VmSize:")
+    )
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = size + extra if hard == resource.RLIM_INFINITY else min(size + extra, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def test_every_mutation_of_a_sibling_gets_the_full_readers_answer(templates: Any, tmp_path: Path) -> None:
     family = _siblings(3)
     _summary(family[0], tmp_path)  # the template
     sibling = family[1]
     assert _summary(sibling, tmp_path) == _full(sibling) and templates.hits == 1
+    assert templates._templates[0].n_layouts == 1  # mutants of its length are checked in one comparison
+    from plams_core.pickles.reader import max_memo_index
+
     rng = random.Random(11)
-    for pos in range(len(sibling)):  # every byte, a few values each: changed constants never match
-        for value in {sibling[pos] ^ 1, sibling[pos] ^ 0x80, rng.randrange(256)}:
-            mutant = sibling[:pos] + bytes([value]) + sibling[pos + 1 :]
-            assert _summary(mutant, tmp_path) == _full(mutant), (pos, value)
+    bombs = 0
+    # A byte turned into LONG_BINPUT used to make the unpickler take GiBs per mutant (18 GB for
+    # the test): under a cap of 1 GiB more than now, such a regression fails here at once.
+    with _address_space_cap(2**30):
+        for pos in range(len(sibling)):  # every byte, a few values each: changed constants never match
+            for value in {sibling[pos] ^ 1, sibling[pos] ^ 0x80, rng.randrange(256)}:
+                mutant = sibling[:pos] + bytes([value]) + sibling[pos + 1 :]
+                answer = _summary(mutant, tmp_path)
+                assert answer == _full(mutant), (pos, value)
+                if max_memo_index(mutant) >= len(mutant):
+                    bombs += 1
+                    assert answer[0] == "unsafe" and "memo slot" in (answer[1] or ""), (pos, value, answer)
+    assert bombs >= 2  # such mutants are among them (the ones that took GiBs)
 
 
 def test_bad_utf8_in_a_data_literal_is_corrupt_as_in_the_full_reader(templates: Any, tmp_path: Path) -> None:

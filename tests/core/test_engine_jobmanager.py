@@ -29,16 +29,22 @@ def new_jm(path: Path, folder: str | None = None) -> JobManager:
 
 
 def test_folder_names(tmp_path: Path) -> None:
-    a, b, c = new_jm(tmp_path, "run"), new_jm(tmp_path, "run"), new_jm(tmp_path)
+    a = new_jm(tmp_path, "run")
+    assert not (tmp_path / "run").exists()  # made on first use, as in PLAMS 2025+
+    assert a.workdir == str(tmp_path / "run")
+    b, c = new_jm(tmp_path, "run"), new_jm(tmp_path)
+    late = new_jm(tmp_path, "late")
+    rival = new_jm(tmp_path, "late")  # both chose "late" before either made it
     try:
         assert (a.folder, b.folder, c.folder) == ("run", "run.002", f"plams.{os.getpid()}")
+        assert late.workdir == str(tmp_path / "late") and rival.workdir == str(tmp_path / "late.002")
         assert b.workdir == str(tmp_path / "run.002") and b.path == str(tmp_path)
         assert b.logfile == str(tmp_path / "run.002" / "logfile") and b.input == str(
             tmp_path / "run.002" / "input"
         )
         assert a.settings is not b.settings and (a.jobs, a.names, a.hashes) == ([], {}, {})
     finally:
-        for jm in (a, b, c):
+        for jm in (a, b, c, late, rival):
             jm.close()
     with pytest.raises(PlamsError, match="Invalid path"):
         new_jm(tmp_path / "missing")
@@ -117,10 +123,20 @@ def test_parallel_jobs_are_joined_by_finish(plams_env: JobManager) -> None:
     assert [str(j.status) for j in jobs] == ["successful"] * 3
 
 
-def test_run_without_init_is_a_clear_error() -> None:
-    assert not config.init
-    with pytest.raises(PlamsError, match="call init"):
-        CommandJob("true", name="x").run()
+def test_run_without_init_makes_the_default_manager_and_finishes_at_exit(tmp_path: Path) -> None:
+    """PLAMS 2025+: no init() needed; the working folder appears on first use, finish() runs at exit."""
+    code = (
+        "import os\nfrom plams_core import *\nassert not os.listdir('.')\n"
+        "job = CommandJob('echo hi', input='x', name='x')\njob.settings.save = ['$JN.out']\njob.run()\n"
+        "print(job.status, os.path.basename(config.default_jobmanager.workdir))\n"
+    )
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    status, folder = proc.stdout.split()[-2:]
+    assert status == "successful" and folder.startswith("plams.")
+    assert sorted(os.listdir(tmp_path / folder / "x")) == ["x.dill", "x.out"]  # cleaned with save at exit
 
 
 def test_demo(tmp_path: Path) -> None:
@@ -128,7 +144,7 @@ def test_demo(tmp_path: Path) -> None:
     first = build_demo(tmp_path)
     second = build_demo(tmp_path)
     assert first == tmp_path / "plams_demo" and second == tmp_path / "plams_demo.002"
-    assert config == before and not config.init
+    assert config == before
     top = sorted(p.name for p in first.iterdir())
     assert top == [
         "crash",
@@ -162,3 +178,22 @@ def test_demo(tmp_path: Path) -> None:
     new = new_jm(tmp_path, "after")  # the demo released its folder lock
     new.close()
     JobManager(default_config().jobmanager, tmp_path, "plams_demo", use_existing_folder=True).close()
+
+
+def test_exit_does_not_wait_for_a_private_managers_job_threads(tmp_path: Path) -> None:
+    """finish() at exit is for the global environment: an app with its own manager exits at once."""
+    code = (
+        "import os, sys, time\nfrom plams_core import CommandJob, JobManager, JobRunner, default_config\n"
+        "d = default_config(); d.log.stdout = -1\n"
+        "jm = JobManager(d.jobmanager, sys.argv[1], 'private', log_settings=d.log)\n"
+        "CommandJob('touch ../../started; sleep 60; touch ../../ended', input='x', name='slow')"
+        ".run(jobrunner=JobRunner(parallel=True), jobmanager=jm)\n"
+        "while not os.path.exists(os.path.join(sys.argv[1], 'started')):\n    time.sleep(0.01)\n"
+    )
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], env=env, capture_output=True, text=True, timeout=45
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "started").exists() and not (tmp_path / "ended").exists()

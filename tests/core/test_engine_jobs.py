@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from plams_core import (
     CommandJob,
-    FileError,
     JobManager,
     JobRunner,
     JobStatus,
@@ -140,13 +139,10 @@ def test_job_name_with_separator_is_refused(name: str) -> None:
 def test_existing_job_folder_is_never_reused(jm: JobManager) -> None:
     Path(jm.workdir, "taken").mkdir()
     Path(jm.workdir, "taken", "precious.txt").write_text("keep me")
-    job = CommandJob("echo overwritten > precious.txt", input="x", name="taken")
-    with pytest.raises(FileError, match="taken already exists"):
-        job.jobmanager = None
-        jm._register(job)
-    assert job.path is None and "taken" not in jm.names and job not in jm.jobs
+    # Registration only names the job (PLAMS 2025+); making its folder finds the name taken.
     run(job2 := CommandJob("echo overwritten > precious.txt", input="x", name="taken"), jm)
-    assert job2.status == "failed" and "already exists" in job2.get_errormsg()
+    assert job2.status == "failed" and "taken already exists" in job2.get_errormsg()
+    assert "FileError" in job2.get_errormsg()
     assert Path(jm.workdir, "taken", "precious.txt").read_text() == "keep me"
     assert sorted(os.listdir(Path(jm.workdir, "taken"))) == ["precious.txt"]
 
@@ -409,3 +405,34 @@ def test_unknown_hashing_mode_fails_the_job(jm: JobManager) -> None:
 def test_abstract_single_job_fails_clearly(jm: JobManager) -> None:
     job = run(SingleJob(name="abstract"), jm)
     assert job.status == "failed" and "get_input" in job.get_errormsg()
+
+
+def test_limits_hold_for_a_subclass_call_and_can_change(jm: JobManager) -> None:
+    """maxjobs applies to a subclass's own call() (taken once, so an old-style subclass that
+    also takes ``self.semaphore`` cannot deadlock), and limits can be set after construction."""
+    from contextlib import nullcontext
+
+    active, peak, lock = [0], [0], threading.Lock()
+
+    class Counting(JobRunner):
+        def call(self, runscript, workdir, out, err, runflags):  # type: ignore[no-untyped-def]
+            with self.semaphore if self.semaphore else nullcontext():  # older plams_core habit
+                with lock:
+                    active[0] += 1
+                    peak[0] = max(peak[0], active[0])
+                try:
+                    return JobRunner.call.__wrapped__(self, runscript, workdir, out, err, runflags)
+                finally:
+                    with lock:
+                        active[0] -= 1
+
+    runner = Counting(parallel=True)
+    runner.maxjobs = 1
+    with pytest.raises(ValueError):
+        runner.maxthreads = -1
+    jobs = [CommandJob("sleep 0.2", input=str(i), name="lim") for i in range(3)]
+    for job in jobs:
+        job.run(jobrunner=runner, jobmanager=jm)
+    join_job_threads()
+    assert [str(j.status) for j in jobs] == ["successful"] * 3
+    assert peak[0] == 1

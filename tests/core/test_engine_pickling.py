@@ -136,6 +136,8 @@ def test_load_job_bad_files(jm: JobManager, tmp_path: Path) -> None:
     (Path(jm.workdir, "notajob")).mkdir()
     dill.dump({"not": "a job"}, open(Path(jm.workdir, "notajob", "notajob.dill"), "wb"))
     jm2 = other_jm(tmp_path)
+    records: list = []
+    jm2.log_sink = records.append
     try:
         assert jm2.load_job(broken / "broken.dill") is None
         assert jm2.load_job(Path(jm.workdir, "notajob", "notajob.dill")) is None
@@ -143,10 +145,11 @@ def test_load_job_bad_files(jm: JobManager, tmp_path: Path) -> None:
             jm2.load_job(broken / "missing.dill")
         loaded = load_all(jm.workdir, jm2)
         assert list(loaded) == [str(Path(good.path, "good.dill"))]
-        log = Path(jm2.logfile).read_text()
-        assert log.count("Unpickling of") == 4  # two direct loads, two during load_all
-        assert all(line.startswith("[") for line in log.splitlines())  # one line each
-        assert "broken.dill" in log
+        failures = [r for r in records if r.message.startswith("Unpickling of")]
+        assert len(failures) == 4  # two direct loads, two during load_all
+        assert all("\n" not in r.message for r in failures)  # one line each
+        assert any("broken.dill" in r.message for r in failures)
+        assert not Path(jm2.logfile).parent.exists()  # loading makes no working folder (PLAMS 2025+)
     finally:
         jm2.close()
 
@@ -216,8 +219,9 @@ def test_delete_job(jm: JobManager) -> None:
         jm,
     )
     child = m.children[0]
+    folder = Path(child.path)
     delete_job(child)
-    assert child.status == "deleted" and not Path(child.path).exists()
+    assert child.status == "deleted" and child.path is None and not folder.exists()
     assert [c.name for c in m] == ["b"]
     assert "m/a" not in jm.names
 

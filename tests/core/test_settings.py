@@ -26,13 +26,13 @@ def test_nested_dicts_become_settings_and_keys_ignore_case() -> None:
     assert list(s.Input) == ["basis"]  # one key, first spelling kept
 
 
-def test_contains_does_not_create_and_accepts_dotted_keys() -> None:
+def test_contains_does_not_create_and_takes_keys_only() -> None:
     s = Settings()
     s.job.pickle = True
     assert "job" in s
     assert "JOB" in s
-    assert "job.pickle" in s
-    assert "job.missing" not in s
+    assert "job.pickle" not in s  # a key, not a path: as PLAMS (nested: contains_nested)
+    assert s.get_nested(("job", "missing")) is None and "missing" not in s.job  # a read creates nothing
     assert "nothing" not in s
     assert "nothing" not in dict.keys(s)
     assert s.contains_nested(("job", "pickle"))
