@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import shlex
 import sys
 
@@ -25,7 +26,7 @@ from plams_core.index.report import (
 )
 
 from ..output import columns, write
-from .reading import UsageError, add_read_flags, display_path, report_problems, scan
+from .reading import UsageError, add_read_flags, display_path, leftover_note, report_problems, scan
 
 __all__ = ["add_parser", "run"]
 
@@ -70,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _workdir(given: str | None) -> str:
+    if given is not None and not os.path.exists(given):
+        leftover_note(given)  # gone, but an unfinished restart's .res is there: say so
     try:
         choice = find_workdir(given)
     except InsideWorkdirError as exc:

@@ -11,7 +11,7 @@ from typing import Any
 from plams_core.errors import PlamsError
 from plams_core.index.report import escape_text
 
-__all__ = ["UsageError", "add_read_flags", "display_path", "report_problems", "scan"]
+__all__ = ["UsageError", "add_read_flags", "display_path", "leftover_note", "report_problems", "scan"]
 
 
 class UsageError(PlamsError):
@@ -47,7 +47,25 @@ def scan(args: argparse.Namespace, workdir: str) -> Any:
     from plams_core.hashing import parse_hashing
     from plams_core.index import scan_workdir
 
+    leftover_note(workdir)
     return scan_workdir(workdir, hashing=parse_hashing(args.hashing), cache=args.cache)
+
+
+def leftover_note(workdir: str) -> None:
+    """One line on stderr when an unfinished restart left ``FOLDER.res`` beside the folder (stdout stays data).
+
+    A folder that is gone but whose ``.res`` is there raises a WorkdirError that says so.
+    """
+    from plams_core.errors import WorkdirError
+    from plams_core.restart import leftover, stash_owner
+
+    owner = stash_owner(workdir)
+    found = leftover(owner if owner is not None else workdir)
+    if found and not found.exists and owner is None:
+        raise WorkdirError(f"{workdir}: no such folder; {found.message}")
+    if found.stashes or (found.discards and owner is None):
+        kept = f"this folder is kept by a restart of {os.path.basename(owner)}; " if owner else ""
+        print(f"plams-tui: note: {kept}{found.message}", file=sys.stderr)
 
 
 def report_problems(problems: Sequence[str]) -> None:
