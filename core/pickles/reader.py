@@ -53,11 +53,19 @@ Policy (what counts as load-time execution)
   function, a user class) is unsafe.
 * **Instances** (NEWOBJ, NEWOBJ_EX, INST/OBJ without arguments, copyreg reconstructors)
   and their BUILD/SETITEMS/APPENDS/ADDITEMS: classes from the standard library, dill or
-  numpy only from a small safe-data allowlist (``threading.Event``/``Condition``, ...); a
-  class from any other module (scm.plams, plams_core, ``myjobs.py`` beside the script) is
-  fine: creating it without ``__init__`` and filling its ``__dict__`` runs no code of the
-  pickle (its own ``__setstate__`` is installed code the loader chose to trust) - unless
-  its name is a well-known stdlib class re-exported there (``Popen``, ``Thread``, ...).
+  numpy only from a small safe-data allowlist (``threading.Event``/``Condition``, ...). A
+  class from any other module (scm.plams, plams_core, ``myjobs.py`` beside the script) may
+  be built only if building, filling and collecting it runs no code chosen by the file
+  beyond attribute storage: the classes of plams_core and PLAMS were audited (the list and
+  every verdict are in :mod:`.allowlist`): those that would act on the file's state are
+  refused by name in any module (``JobManager``, whose ``__del__`` closes the descriptor its
+  state names; ``KFFile``'s ``__setitem__``, ...; also a well-known stdlib class re-exported
+  there: ``Popen``, ``Thread``, ...), and those whose ``__setstate__`` was vetted (``Job``,
+  ``Results``, ``JobRunner``, PLAMS's ``Molecule``) get their BUILD state checked: a real
+  dict, plain data where that code iterates, indexes or compares it. A by-value class derived
+  from an installed class inherits both. Only plams_core's engine modules give instances.
+  Known limit: a user module's class under a name of its own is that module's installed
+  code, which the reader cannot inspect without importing it.
 * **By-value classes** (dill's ``_create_type``): bases must be by-value classes, classes
   from non-stdlib modules, or plain builtins (object, dict, list, ...). Unsafe when loading
   would run their own code: ``__init_subclass__`` of a by-value base, ``__set_name__`` /
