@@ -524,7 +524,7 @@ def _new_global(raw_module: str, name: str) -> Any:
         )
     else:
         deny = {}
-    rule = None if strict else VETTED_STATE.get(name.rpartition(".")[2])
+    rule = VETTED_STATE.get(name.rpartition(".")[2], "no slots")
     return _stub_class(
         name.rpartition(".")[2] or "_",
         _meta(on_call),
@@ -535,7 +535,7 @@ def _new_global(raw_module: str, name: str) -> Any:
         _global=True,
         _deny=deny,
         _strict=strict,
-        _state_check=None if rule is None else staticmethod(_STATE_RULES[rule]),
+        _state_check=None if strict else staticmethod(_STATE_RULES[rule]),
     )
 
 
@@ -557,6 +557,13 @@ def _vetted_dict(cls: Any, state: Any) -> dict[Any, Any]:
     if type(state) is not dict:
         _unsafe(f"hands {_describe(state)} to {cls._label}.__setstate__, which runs its code on it")
     return state
+
+
+def _rule_no_slots(cls: Any, state: Any) -> None:
+    # BUILD's (state, slotstate) form sets slotstate with setattr: a property setter or
+    # __setattr__ of the installed class would run (PLAMS's Job.status calls on_status_change).
+    if type(state) is tuple and len(state) == 2 and state[1]:
+        _unsafe(f"sets attributes of a {cls._label} object through setattr (its properties) at load time")
 
 
 def _rule_dict(cls: Any, state: Any) -> None:
@@ -604,7 +611,13 @@ def _rule_molecule(cls: Any, state: Any) -> None:
 
 
 _STATE_RULES: Mapping[str, Callable[[Any, Any], None]] = MappingProxyType(
-    {"job": _rule_job, "dict": _rule_dict, "runner": _rule_runner, "molecule": _rule_molecule}
+    {
+        "no slots": _rule_no_slots,
+        "job": _rule_job,
+        "dict": _rule_dict,
+        "runner": _rule_runner,
+        "molecule": _rule_molecule,
+    }
 )
 
 
@@ -899,6 +912,8 @@ def _call_create_type(cls: _StubType, *args: Any) -> Any:
             if "__init_subclass__" in base._hooks:
                 _unsafe(f"creates a subclass of by-value class {base._label}, running its __init_subclass__")
             hooks |= base._hooks
+            inherited.update(base._deny)  # what it inherited from installed classes, too
+            state_check = state_check or base._state_check
         elif base._strict:
             if (base._module, base._qualname) not in SAFE_BASES:
                 _unsafe(f"creates a by-value class derived from {base._label}, which runs its code")
@@ -939,12 +954,8 @@ def _by_value_class(
     # pooled class made for the same (name, module, hooks) before and gives it back at the end.
     used = _borrowed.__dict__.get("types")
     key = (
-        (name, module, hooks)
-        if used is not None
-        and not namedtuple
-        and type(module) in (str, type(None))
-        and not inherited
-        and state_check is None
+        (name, module, hooks, state_check)
+        if used is not None and not namedtuple and type(module) in (str, type(None)) and not inherited
         else None
     )
     if key is not None:
@@ -1018,7 +1029,7 @@ def _give_back(used: list[_StubType]) -> None:
 
 
 _NO_DENY: Mapping[str, tuple[type[Exception], str]] = {}
-_POOL: dict[tuple[str, Any, frozenset[str]], list[_StubType]] = {}
+_POOL: dict[tuple[str, Any, frozenset[str], Any], list[_StubType]] = {}
 _POOL_KEYS_MAX = 256
 _POOL_PER_KEY = 8
 _borrowed = threading.local()

@@ -51,6 +51,7 @@ DILL_PAYLOAD_NAMES = (
     "byvalue_hash_key",
     "byvalue_getattr",
     "byvalue_metaclass",
+    "plams_status_setter_via_slot_state",
 )
 LIVE_NAMES = (*payloads.LIVE, *DILL_PAYLOAD_NAMES)
 
