@@ -128,11 +128,23 @@ def cmd_ls(args: argparse.Namespace) -> int:
             gc.enable()
 
 
+def _escape_controls(text: str) -> str:
+    """*text* with C0/C1 controls and bidi overrides as visible escapes (as plams_tui.text.safe, without rich)."""
+    import re
+
+    return re.sub(
+        "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]",
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+        text,
+    )
+
+
 def _report_problems(problems: Sequence[str]) -> None:
     """What could not be read, once on stderr: a count, then one line each."""
     if problems:
         what = "1 thing" if len(problems) == 1 else f"{len(problems)} things"
-        lines = [f"{PROG}: warning: could not read {what}:", *(f"  {p}" for p in problems)]
+        # Paths are names from the folder: control characters shown as \xNN, never sent raw.
+        lines = [f"{PROG}: warning: could not read {what}:", *(f"  {_escape_controls(p)}" for p in problems)]
         print("\n".join(lines), file=sys.stderr)
 
 
