@@ -67,6 +67,12 @@ neither refused nor vetted):
   as dicts in C); ``JobStatus`` (an enum lookup); ``Results`` subclasses (their
   ``__init_subclass__`` only wraps the methods of a by-value subclass, calling none).
 
+Whatever the class, BUILD's ``(state, slotstate)`` form is refused on installed classes:
+the unpickler sets slotstate with ``setattr``, which runs property setters (PLAMS's
+``Job.status`` setter calls the ``on_status_change`` callback of the job's settings, a
+function the file may supply: a live payload in ``tests/fixtures/hostile/dill_payloads.py``).
+A plain dict state goes into ``__dict__`` without any descriptor.
+
 Names are matched by their last part in *any* non-strict module, as for
 :data:`DANGEROUS_CLASS_NAMES`: ``plams_core.JobManager``, ``scm.plams.Molecule`` and a user
 module's ``from plams_core import JobManager`` are the same class. Known limit: a class of a

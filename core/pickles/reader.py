@@ -62,7 +62,9 @@ Policy (what counts as load-time execution)
   state names; ``KFFile``'s ``__setitem__``, ...; also a well-known stdlib class re-exported
   there: ``Popen``, ``Thread``, ...), and those whose ``__setstate__`` was vetted (``Job``,
   ``Results``, ``JobRunner``, PLAMS's ``Molecule``) get their BUILD state checked: a real
-  dict, plain data where that code iterates, indexes or compares it. A by-value class derived
+  dict, plain data where that code iterates, indexes or compares it. BUILD's slot state
+  (``(state, slotstate)``: ``setattr``, so property setters run) is refused on any installed
+  class (PLAMS's ``Job.status`` setter calls a callback from the job's settings). A by-value class derived
   from an installed class inherits both. Only plams_core's engine modules give instances.
   Known limit: a user module's class under a name of its own is that module's installed
   code, which the reader cannot inspect without importing it.
