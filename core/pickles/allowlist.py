@@ -58,7 +58,9 @@ neither refused nor vetted):
   reads ``parallel``, ``maxjobs``, ``maxthreads`` and makes semaphores) and ``DaskJobRunner``
   (the same, then ``__class__ = JobRunner``: a fixed class, not the file's); PLAMS
   ``Molecule`` (``__setstate__`` runs ``from_dict``: copies the dict, iterates ``atoms`` and
-  ``bonds`` as dicts, indexes atoms by ``atom1``/``atom2``). Each gets its state checked
+  ``bonds``, sets each as an ``Atom``'s/``Bond``'s ``__dict__`` (a non-dict raises in C: the
+  pre-``__getstate__`` format falls back to the state as ``__dict__``), indexes atoms by
+  ``atom1``/``atom2``). Each gets its state checked
   (a real dict; the values those methods iterate, index or ``str()`` plain data), so the
   installed code only ever sees data.
 * safe as they are: every other class of plams_core's engine modules and of ``scm.plams``
@@ -416,7 +418,7 @@ PLAMS_CORE_CLASS_MODULES: frozenset[str] = frozenset(
 #: (a dict; a PLAMS < 2025 ``status`` without ``_status`` is a string or an enum value),
 #: ``"dict"`` (a dict), ``"runner"`` (a dict whose ``parallel``, ``maxjobs`` and
 #: ``maxthreads`` are plain values), ``"molecule"`` (a dict whose ``atoms`` and ``bonds`` are
-#: lists of dicts, bond ends ints).
+#: lists; when the atoms are dicts, the bonds dicts with int ends).
 VETTED_STATE: Mapping[str, str] = MappingProxyType(
     {
         "Job": "job",

@@ -594,22 +594,19 @@ def _rule_runner(cls: Any, state: Any) -> None:
 
 
 def _rule_molecule(cls: Any, state: Any) -> None:
-    # Molecule.__setstate__ -> from_dict: copy.copy(state), iterates atoms and bonds as dicts,
-    # indexes atoms by each bond's atom1/atom2.
+    # Molecule.__setstate__ -> from_dict: copy.copy(state), iterates atoms and bonds, sets each
+    # item as an Atom's/Bond's __dict__ (C: a non-dict raises TypeError, calling nothing; then
+    # the old-format fallback stores the state as __dict__) and indexes atoms by each bond's
+    # atom1/atom2 (item lookups on the bond, __index__ of the ends).
     d = _vetted_dict(cls, state)
-    for key in ("atoms", "bonds"):
-        if key not in d:
-            continue
-        items = d[key]
-        if type(items) is not list or not all(type(i) is dict for i in items):
-            _unsafe(
-                f"hands {key} that are not lists of dicts to {cls._label}.__setstate__, which iterates them"
-            )
-        if key == "bonds":
-            for bond in items:
-                for end in ("atom1", "atom2"):
-                    if end in bond and type(bond[end]) is not int:
-                        _unsafe(f"hands a bond end that is not an int to {cls._label}.__setstate__")
+    atoms = d.get("atoms", [])
+    bonds = d.get("bonds", [])
+    if type(atoms) is not list or type(bonds) is not list:
+        _unsafe(f"hands atoms or bonds that are not lists to {cls._label}.__setstate__, which iterates them")
+    if all(type(a) is dict for a in atoms):  # else from_dict stops at the first other atom
+        for bond in bonds:
+            if type(bond) is not dict or not all(type(bond.get(end, 0)) is int for end in ("atom1", "atom2")):
+                _unsafe(f"hands a bond that is not a dict of int ends to {cls._label}.__setstate__")
 
 
 _STATE_RULES: Mapping[str, Callable[[Any, Any], None]] = MappingProxyType(
