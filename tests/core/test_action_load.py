@@ -246,3 +246,47 @@ def test_only_plams_cores_data_classes_are_real(tmp_path: Path, jm: JobManager) 
         os.fstat(victim)  # still open
     finally:
         os.close(victim)
+
+
+BY_VALUE_SCRIPT = """\
+import os
+from plams_core import *
+
+class Sneaky(SingleJob):
+    def get_input(self):
+        open(os.path.join({canary_dir!r}, "get_input-ran"), "a").close()
+        return "sneaky input"
+    def get_runscript(self):
+        return "echo ok"
+
+class Group(MultiJob):
+    def other_jobs(self):
+        open(os.path.join({canary_dir!r}, "other_jobs-ran"), "a").close()
+        return []
+
+init(path={root!r}, folder="wd")
+Sneaky(name="sneaky").run()
+Group(name="group", children=[Sneaky(name="child")]).run()
+finish()
+"""
+
+
+def test_load_runs_no_method_a_script_defined_class_brings(tmp_path: Path) -> None:
+    # A class defined in the script travels by value with its methods: the reader says ok
+    # (defining is not calling), so loading must not call them either (PLAMS's load_job would,
+    # through hash() and the MultiJob's iteration).
+    canaries = tmp_path / "canaries"
+    canaries.mkdir()
+    script = tmp_path / "script.py"
+    script.write_text(BY_VALUE_SCRIPT.format(canary_dir=str(canaries), root=str(tmp_path)))
+    subprocess.run([sys.executable, str(script)], check=True, capture_output=True, timeout=120)
+    for f in canaries.iterdir():
+        f.unlink()  # the run itself called them, as it should
+    workdir = Workdir(tmp_path / "wd")
+    records = {r.path: r for r in workdir.records()}
+    assert records["sneaky"].dill == records["group"].dill == "ok"
+    single = workdir.load("sneaky").to_dict()
+    group = workdir.load("group").to_dict()
+    assert single["hash"] == records["sneaky"].hash  # from the files, as ls computes it
+    assert group["name"] == "group" and group["children"]
+    assert list(canaries.iterdir()) == []
