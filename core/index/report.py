@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .scan import WorkdirIndex
 
 __all__ = [
+    "dask_worker",
     "SORT_KEYS",
     "STATUS_ORDER",
     "Ending",
@@ -598,3 +599,38 @@ def job_ending(index: WorkdirIndex, path: str, *, lines: int = TAIL_LINES) -> En
             if c is not None and (c.status not in ("successful", "copied") or c.interrupted):
                 failed.append((c.path, _status_key(c)))
     return Ending(returncode, rec.error, tuple(failed), err, out)
+
+
+def dask_worker(index: WorkdirIndex, path: str) -> str | None:
+    """The Dask worker that ran the job at *path* (the text log's ``Job NAME runs on Dask worker ADDRESS``).
+
+    :class:`plams_core.daskrunner.DaskJobRunner` logs that line; None for jobs run locally or
+    when the log is gone. One ``rfind`` over a read-only memory map (C speed, no copy).
+    """
+    rec = index.get(path)
+    logfile = index.layout.logfile
+    if rec is None or rec.kind != "single" or logfile is None:
+        return None
+    try:
+        fd = os.open(
+            os.path.join(index.root, logfile), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        )
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+            return None
+        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as text:
+            needle = b"] Job " + os.fsencode(rec.name) + b" runs on Dask worker "
+            at = text.rfind(needle)
+            if at < 0:
+                return None
+            start = at + len(needle)
+            end = text.find(b"\n", start)
+            address = text[start : end if end >= 0 else len(text)].decode("utf-8", "replace").strip()
+            return address or None
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)

@@ -14,6 +14,7 @@ from typing import Any
 
 from plams_core.index.report import (
     InsideWorkdirError,
+    dask_worker,
     enclosing_workdir,
     escape_text,
     find_workdir,
@@ -102,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
     detail = index.detail(rel)
     rec = detail.record
     ending = job_ending(index, rel)
+    worker = dask_worker(index, rel)
     times = timeline_times(index, detail)
     files = sorted(detail.files, key=lambda f: natural_key(f.name))
     start, end = rec.start, rec.end
@@ -111,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         end=_iso(end),
         run_time=run_time(rec),
         ending=ending.to_dict(),
+        dask_worker=worker,
         timeline=[{"time": _iso(t), "recorded": raw, "status": st} for t, raw, st in times],
         files=[
             {
@@ -145,6 +148,8 @@ def _text(data: dict[str, Any], rec: Any, ending: Any, times: Any, files: Any, s
     out.append(f"{'start:':15}{format_time(start) or '-'}")
     out.append(f"{'end:':15}{format_time(end) or '-'}")
     out.append(f"{'run time:':15}{format_duration(data['run_time']) or '-'}")
+    if data.get("dask_worker"):
+        out.append(f"{'dask worker:':15}{e(data['dask_worker'])}")
     if any(v is not None for v in data["settings"].values()):  # only a .dill knows them
         out.append(f"{'settings:':15}" + e(", ".join(f"{k}={v!r}" for k, v in data["settings"].items())))
     ended_badly = rec.status in ("crashed", "failed", "unknown") or rec.interrupted
