@@ -104,6 +104,7 @@ __all__ = [
     "DILL_SHIMS",
     "ENUM_MODULES",
     "HOOKED_CLASSES",
+    "HOOKED_NAME_EXCEPTIONS",
     "HOOK_NAMES",
     "IMPORT_ACTS",
     "IMPORT_RECORDS",
@@ -418,6 +419,11 @@ HOOKED_CLASSES: Mapping[str, tuple[frozenset[str], str]] = MappingProxyType(
         "CrossPlatformUnpickler": (ALL_OPS, "it is an unpickler"),
     }
 )
+#: Exact ``(module, name)`` globals that share a last name with :data:`HOOKED_CLASSES` but
+#: name an audited class without those hooks: PLAMS's own ``JobManager`` (2024.107 and
+#: 2026.104 define only ``__init__``; the ``__del__`` is plams_core's). A script run through
+#: PLAMS's launcher pickles ``config`` by value, and with it ``config.default_jobmanager``.
+HOOKED_NAME_EXCEPTIONS: frozenset[Global] = frozenset({("scm.plams.core.jobmanager", "JobManager")})
 #: The plams_core modules whose classes a job pickle may instantiate (the engine); every other
 #: plams_core module (index, pickles, workdir, logfile, ...) gives no instances.
 PLAMS_CORE_CLASS_MODULES: frozenset[str] = frozenset(

@@ -127,6 +127,7 @@ from .allowlist import (
     DILL_SHIMS,
     HOOK_NAMES,
     HOOKED_CLASSES,
+    HOOKED_NAME_EXCEPTIONS,
     IMPORT_ACTS,
     IMPORT_RECORDS,
     LOCK_ATTRS,
@@ -520,7 +521,7 @@ def _new_global(raw_module: str, name: str) -> Any:
                 op: f"creates a {label} object at load time (re-exported stdlib class)" for op in _ALL_OPS
             }
         )
-    elif name.rpartition(".")[2] in HOOKED_CLASSES:
+    elif name.rpartition(".")[2] in HOOKED_CLASSES and key not in HOOKED_NAME_EXCEPTIONS:
         ops, why = HOOKED_CLASSES[name.rpartition(".")[2]]
         deny = _deny_map(unsafe={op: f"{_VERBS[op]} a {label} object at load time ({why})" for op in ops})
     elif top == "plams_core" and module not in PLAMS_CORE_CLASS_MODULES:
@@ -634,9 +635,9 @@ class _SettingsDict(dict, metaclass=_StubType):  # type: ignore[misc]
     ``__setitem__`` or supply a ``__setstate__``; APPENDS and ADDITEMS fail in C (corrupt:
     a real Settings pickle never has them). BUILD is recorded: PLAMS 2026's
     ``ConfigSettings`` keeps ``__lazylock__`` in its ``__dict__``, and a script run through
-    PLAMS's launcher pickles ``config`` by value; a real load fills the ``__dict__`` (or calls
-    the installed ``Settings.__setattr__`` for slot state), installed code as for any
-    non-stdlib class. The class object itself is a stub
+    PLAMS's launcher pickles ``config`` by value; a real load fills the ``__dict__`` in C
+    (slot state, set through ``setattr``, is refused as for every installed class). The
+    class object itself is a stub
     (the ``_StubType`` metaclass and its attributes) for every check that sees it.
     """
 
@@ -654,6 +655,7 @@ class _SettingsDict(dict, metaclass=_StubType):  # type: ignore[misc]
     _state_check = None
 
     def __setstate__(self, state: Any) -> None:
+        _rule_no_slots(type(self), state)
         self.state = state
 
 

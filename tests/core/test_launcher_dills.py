@@ -275,3 +275,22 @@ def test_plams_2024_launcher_jobs_stay_refused_since_loading_rewrites_the_scm_pa
         timeout=300,
     )
     assert real.stdout.strip().splitlines()[-1] == "True", real.stdout + real.stderr
+
+
+def test_settings_state_and_the_jobmanager_exception_are_exact(tmp_path: Path) -> None:
+    from fixtures.hostile.payloads import NONE, tup
+
+    # BUILD of a Settings with slot state would run setattr: refused as on any installed class.
+    settings = glob("scm.plams.core.settings", "ConfigSettings") + EMPTY_TUPLE + NEWOBJ
+    slots = pickle_of(settings + tup(NONE, EMPTY_DICT + text("x") + text("y") + b"s") + BUILD)
+    path = tmp_path / "slots.dill"
+    path.write_bytes(slots)
+    assert read_dill(path).verdict == "unsafe"
+    # PLAMS's own JobManager (no __del__) may be built; plams_core's or a re-export may not.
+    for module, verdict in [
+        ("scm.plams.core.jobmanager", "corrupt"),  # built fine, then: not a job pickle
+        ("plams_core.jobmanager", "unsafe"),
+        ("myjobs", "unsafe"),
+    ]:
+        path.write_bytes(pickle_of(glob(module, "JobManager") + EMPTY_TUPLE + NEWOBJ))
+        assert read_dill(path).verdict == verdict, module
