@@ -170,7 +170,11 @@ class Resolver:
             status, source = self._from_children(children)
         span = self._spans.get(csv_row.timeline) if csv_row is not None else None  # the usual case, inline
         start, end = span if span is not None else self._times(csv_row, log_name, status)
-        if kind == "single" and self.hashing:
+        if kind != "single":
+            job_hash = None
+        elif self.hashing == "input":  # the default, inline
+            job_hash = folder.in_hash
+        elif self.hashing:
             job_hash = combine_hashes(self.hashing, folder.in_hash, folder.run_hash)
         else:
             job_hash = None
@@ -272,10 +276,7 @@ class Resolver:
 
     def _link_copies(self, rels: set[str]) -> None:
         """Set copied_from on the records of *rels* that rerun prevention copied."""
-        by_hash: dict[str, list[str]] = {}
-        for rec in self._records.values():
-            if rec.hash is not None:
-                by_hash.setdefault(rec.hash, []).append(rec.path)
+        by_hash: dict[str, list[str]] | None = None  # built when the first copy needs it (most scans: none)
         copies = self._log.copies
         by_log_name: dict[str, list[str]] = {}
         if copies:
@@ -289,6 +290,11 @@ class Resolver:
             if rec.status != "copied" and logged is None:
                 source = None
             else:
+                if by_hash is None:
+                    by_hash = {}
+                    for other in self._records.values():
+                        if other.hash is not None:
+                            by_hash.setdefault(other.hash, []).append(other.path)
                 source = self._copy_source(rec, by_hash.get(rec.hash or "", []), logged, by_log_name)
             if source != rec.copied_from:
                 self._records[rel] = _replace(rec, copied_from=source)
