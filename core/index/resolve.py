@@ -37,6 +37,8 @@ def with_ancestors(rels: set[str]) -> set[str]:
     """*rels* and every folder above them (a child's change can change its MultiJob)."""
     out = set(rels)
     for rel in rels:
+        if "/" not in rel:
+            continue  # top level (most folders): no ancestor
         p = parent_dir(rel)
         while p:
             out.add(p)
@@ -92,7 +94,9 @@ class Resolver:
         """Decide which of *rels* (and their ancestors) are jobs, and of which kind."""
         todo = with_ancestors(rels)
         folders, kinds = self._folders, self._kinds
-        for rel in sorted(todo, key=depth, reverse=True):
+        # one sort for both passes: folders of the same depth never depend on each other
+        order = sorted(todo, key=depth)
+        for rel in reversed(order):  # deepest first: a folder's kind depends on its subfolders
             folder = folders.get(rel)
             if folder is None:
                 kinds.pop(rel, None)
@@ -111,17 +115,20 @@ class Resolver:
                     kind = "single"
             kinds[rel] = kind
         # full names in the text log: parent/child, without jobs_in_directory folders
-        for rel in sorted(todo, key=depth):
-            old = self._log_names.pop(rel, None)
+        log_names, log_count = self._log_names, self._log_count
+        for rel in order:  # parents first: a child's name is its parent's plus its own
+            old = log_names.pop(rel, None)
             if old is not None:
-                self._log_count[old] -= 1
+                log_count[old] -= 1
             if not kinds.get(rel):
                 continue
-            p = parent_dir(rel)
-            base = rel.rpartition("/")[2]
-            name = self._log_names[p] + "/" + base if p in self._log_names and kinds.get(p) else base
-            self._log_names[rel] = name
-            self._log_count[name] = self._log_count.get(name, 0) + 1
+            if "/" in rel:
+                p, _, base = rel.rpartition("/")
+                name = log_names[p] + "/" + base if p in log_names and kinds.get(p) else base
+            else:
+                name = rel
+            log_names[rel] = name
+            log_count[name] = log_count.get(name, 0) + 1
 
     def _holds_jobs(self, rel: str) -> bool:
         folder = self._folders.get(rel)
