@@ -16,6 +16,8 @@ __all__ = [
     "ResultsError",
     "WorkdirError",
     "WorkdirLockedError",
+    "WorkdirBusyError",
+    "RestartError",
     "OptionError",
     "UnsafePickleError",
     "CorruptPickleError",
@@ -44,6 +46,14 @@ class WorkdirError(PlamsError):
 
 class WorkdirLockedError(PlamsError):
     """Another process is writing this working folder."""
+
+
+class WorkdirBusyError(WorkdirLockedError):
+    """Processes of an earlier run still work inside the working folder (their pids are named)."""
+
+
+class RestartError(PlamsError):
+    """A restart cannot be planned or started: no script, a bad target folder, real PLAMS missing."""
 
 
 class OptionError(PlamsError, ValueError):

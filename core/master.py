@@ -10,7 +10,14 @@ script" and "Restarting crashed scripts" sections describe it:
 * ``init()`` runs before the ``-l`` loads (loading first would fill a manager that init
   replaces, and everything would rerun);
 * ``-r`` moves FOLDER to ``FOLDER.res`` (``.res2``, ...), starts fresh in FOLDER, loads the
-  .res and deletes it at the end only if the script finished without an exception;
+  .res and deletes it at the end only if the script finished without an exception. Unlike
+  PLAMS's launcher it survives being killed (:mod:`plams_core.restart`): the stashes of an
+  unfinished restart are all loaded by the next ``-r`` (also when FOLDER itself is missing),
+  they are dropped newest first under a ``.discard`` name, processes of an earlier run still
+  working in the folder refuse the restart with their pids, and every folder stays locked;
+* ``-l`` and ``-r`` load only ``.dill`` files the static reader calls ``ok`` (the others rerun);
+* for tests only, ``PLAMS_CORE_STOP_AT`` / ``PLAMS_CORE_STOP_FIFO`` stop a restart at a named
+  point (:func:`plams_core.restart.stop_point`) so a test can ``kill -9`` it exactly there;
 * an exception in the script is logged with its traceback (logfile and stderr), finish()
   still cleans, and the exit status is 1. Usage errors print one line and exit 2 before
   anything is written.
@@ -20,13 +27,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import traceback
 import types
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from .logfile import print_to_stdout
+from .restart import RestartFolders, leftover, load_checked, stop_point
 
 __all__ = ["main"]
 
@@ -86,15 +95,6 @@ def _parse_vars(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _restart_backup(workdir: Path) -> Path:
-    backup = workdir.with_name(workdir.name + ".res")
-    n = 2
-    while backup.exists():
-        backup = workdir.with_name(f"{workdir.name}.res{n}")
-        n += 1
-    return backup
-
-
 def _validate(args: argparse.Namespace) -> tuple[list[Path], dict[str, str], Path | None]:
     """Check the command line before touching the disk; returns scripts, variables and the -r folder."""
     scripts = [Path(s) for s in args.scripts]
@@ -111,7 +111,7 @@ def _validate(args: argparse.Namespace) -> tuple[list[Path], dict[str, str], Pat
     if args.restart:
         folder = args.folder or f"plams.{os.getpid()}"
         restart_dir = Path(args.path or ".") / folder
-        if not restart_dir.is_dir():
+        if not restart_dir.is_dir() and not leftover(restart_dir).stashes:
             raise UsageError(
                 f"-r: working folder {restart_dir} does not exist (give the folder to restart with -f)"
             )
@@ -132,16 +132,14 @@ def _use_dask(address: str, config: Any) -> tuple[Any, Any]:
     client, cluster = connect(address)
     config.default_jobrunner = DaskJobRunner(client)
     where = f"a LocalCluster of {len(client.scheduler_info()['workers'])} workers" if cluster else address
-    print(f"DASK: runscripts run on {where}")
+    print_to_stdout(f"DASK: runscripts run on {where}")
     return client, cluster
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the master script with *argv* (default ``sys.argv[1:]``); returns the exit status."""
     from .errors import PlamsError
-    from .functions import config, finish, init, load_all, log
-    from .jobmanager import lock_workdir
-    from .logfile import print_to_stdout
+    from .functions import config, finish, init, log
     from .scripting import script_namespace
 
     args = _parser().parse_args(argv)
@@ -155,17 +153,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
     loads = list(args.load)
-    backup: Path | None = None
+    restart: RestartFolders | None = None
     if restart_dir is not None:
+        restart = RestartFolders(restart_dir)
         try:
-            os.close(lock_workdir(restart_dir))  # never move a folder another run is writing
-        except PlamsError as exc:
+            stashes = restart.begin()  # refuses live processes and other writers; moves FOLDER
+        except (PlamsError, OSError) as exc:
+            restart.release()
             print(f"plams_core: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        backup = _restart_backup(restart_dir)
-        os.rename(restart_dir, backup)
-        print_to_stdout(f"RESTART: Moving {restart_dir} to {backup} and restarting from it")
-        loads.append(str(backup))
+        if restart.moved_to is not None:
+            print_to_stdout(f"RESTART: Moving {restart_dir} to {restart.moved_to} and restarting from it")
+        if len(stashes) > 1 or restart.moved_to is None:
+            print_to_stdout(f"RESTART: resuming an unfinished restart: loading {', '.join(stashes)}")
+        loads.extend(stashes)
 
     for script in reversed(scripts):
         folder = str(script.resolve().parent)
@@ -177,8 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         init(path=args.path, folder=args.folder)
     except PlamsError as exc:
         print(f"plams_core: error: {exc}", file=sys.stderr)
-        if backup is not None:
-            print(f"plams_core: the previous run stays in {backup}", file=sys.stderr)
+        if restart is not None:
+            print(f"plams_core: {restart.end(False)}", file=sys.stderr)
         return EXIT_USAGE
     jm = config.default_jobmanager
     dask = None
@@ -188,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (ImportError, ValueError, OSError) as exc:
             print(f"plams_core: error: {exc}", file=sys.stderr)
             finish()
+            if restart is not None:
+                print(f"plams_core: {restart.end(False)}", file=sys.stderr)
             return EXIT_USAGE
     with open(jm.input, "w", encoding="utf-8") as f:
         f.write(text)
@@ -204,7 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for path in loads:
             print_to_stdout(f"LOAD: Loading jobs from {path}")  # a closed stdout must not fail the run
-            load_all(path)
+            # plams_core's load_job asks the static reader first (unsafe/corrupt: logged, not loaded)
+            load_checked(path, jm.load_job, lambda line: log(line, 1), check=False)
+            stop_point("loading")
         code = compile(text, jm.input, "exec")
         # Classes defined by the script live in a real __main__ module, so dill stores them by value.
         sys.modules["__main__"] = main_module
@@ -230,9 +235,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if closable is not None:
                     closable.close()
 
-    if backup is not None:
+    if restart is not None:
+        stop_point("before-cleanup")
+        message = restart.end(not failed)
         if failed:
-            print(f"plams_core: the script failed, so the previous run stays in {backup}", file=sys.stderr)
+            print(f"plams_core: {message}", file=sys.stderr)
         else:
-            shutil.rmtree(backup, ignore_errors=True)
+            print_to_stdout(f"RESTART: {message}")
     return status

@@ -26,9 +26,13 @@ The contract the CLI and the app code against (the actions and restart issues fi
   ``undo_remove(plan)``.
 * ``plan_clean(jobs=None, keep=None) -> CleanPlan``; ``clean(plan) -> CleanPlan`` (what was
   deleted).
-* ``plan_restart(script=None) -> RestartPlan``; ``start_restart(plan, *, into=None,
-  dask=None, on_output=None) -> RestartRun`` (``.poll()``, ``.cancel()`` sends SIGINT,
-  ``.wait()``, ``.returncode``).
+* ``plan_restart(script=None, *, into=None, variables=None) -> RestartPlan`` (``.jobs``: per
+  job ``reuse``/``rerun`` and the reason; ``.blocked``: why it cannot start now);
+  ``start_restart(plan, *, into=None, dask=None, on_output=None) -> RestartRun``
+  (``on_output(line)`` from a reader thread; ``.poll()``, ``.cancel()`` sends SIGINT to the
+  run's process group, ``.wait()``, ``.returncode``); ``leftover()`` (what an unfinished
+  restart left beside the folder, ``.message`` one line); ``plan_rollback()`` /
+  ``rollback(plan)``. The logic is in :mod:`plams_core.restart`.
 
 Every plan has ``to_dict()`` (the JSON the CLI prints) and names what it touches.
 
@@ -52,19 +56,30 @@ import errno
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import FileError, PlamsError, WorkdirError, WorkdirLockedError
 from .index import IndexUpdate, JobDetail, JobRecord, ScanBatch, WorkdirIndex, scan_workdir, scan_workdir_iter
+from .restart import Leftover, RestartPlan, RestartRun, RollbackPlan
 
 if TYPE_CHECKING:
     from .jobmanager import JobManager
     from .pickles.loader import LoadedPickle
 
-__all__ = ["Workdir", "CleanPlan", "LoadedJob", "RemovePlan", "RepicklePlan", "REMOVED_SUFFIX"]
+__all__ = [
+    "Workdir",
+    "CleanPlan",
+    "LoadedJob",
+    "RemovePlan",
+    "RepicklePlan",
+    "REMOVED_SUFFIX",
+    "RestartPlan",
+    "RestartRun",
+    "RollbackPlan",
+]
 
 #: What ``rm`` renames ``$JN.dill`` to: PLAMS's ``load_all`` loads only ``NAME/NAME.dill``, and
 #: ``Results.files`` and cleaning skip ``*.dill``, so the job reruns and nothing else sees it.
@@ -705,6 +720,66 @@ class Workdir:
             jobs=plan.jobs,
             skipped=plan.skipped,
         )
+
+    # -- restart (logic in plams_core.restart; these stay thin)
+
+    def leftover(self) -> Leftover:
+        """What an unfinished restart left beside the folder (``FOLDER.res`` ...) and what it means."""
+        from .restart import leftover
+
+        return leftover(self.root)
+
+    def plan_restart(
+        self,
+        script: str | os.PathLike[str] | None = None,
+        *,
+        into: str | os.PathLike[str] | None = None,
+        variables: dict[str, str] | None = None,
+    ) -> RestartPlan:
+        """Per job, ``reuse`` or ``rerun`` and why; writes nothing (see :func:`plams_core.restart.plan_restart`)."""
+        from .restart import plan_restart
+
+        return plan_restart(self.root, script, into=into, variables=variables, hashing=self.hashing)
+
+    def start_restart(
+        self,
+        plan: RestartPlan,
+        *,
+        into: str | os.PathLike[str] | None = None,
+        dask: str | None = None,
+        on_output: Callable[[str], None] | None = None,
+    ) -> RestartRun:
+        """Run *plan* in a subprocess of its own process group; returns the handle to watch and cancel it.
+
+        ``on_output(line)`` gets every output line from a reader thread (post it to the UI,
+        do not touch widgets there). The handle has ``poll()``, ``cancel()`` (SIGINT to the
+        process group: the run stops as after Ctrl-C, nothing finished is lost, the next
+        restart resumes), ``wait()`` and ``returncode`` (0 done, 1 the script raised, 2
+        refused, 130 cancelled); see :class:`plams_core.restart.RestartRun`. *into*, when
+        given, must be the plan's (plan with ``into=`` instead). *dask* runs the runscripts on a
+        Dask cluster (``python -m plams_core --dask``: an address or ``local[:N]``). Raises
+        :class:`~plams_core.errors.WorkdirLockedError` (another writer),
+        :class:`~plams_core.errors.WorkdirBusyError` (live processes, pids named) or
+        :class:`~plams_core.errors.RestartError`.
+        """
+        from .errors import RestartError
+        from .restart import start_restart
+
+        if into is not None and os.path.abspath(os.fspath(into)) != plan.into:
+            raise RestartError("start_restart(into=...) differs from the plan's; plan with into= instead")
+        return start_restart(plan, on_output=on_output, dask=dask)
+
+    def plan_rollback(self) -> RollbackPlan:
+        """What ``rollback`` would restore and discard (raises RestartError when no restart left a stash)."""
+        from .restart import plan_rollback
+
+        return plan_rollback(self.root)
+
+    def rollback(self, plan: RollbackPlan) -> None:
+        """Put the folder back as it was before an unfinished restart (see :func:`plams_core.restart.rollback`)."""
+        from .restart import rollback
+
+        rollback(plan)
 
 
 class _Folders:

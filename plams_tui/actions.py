@@ -102,7 +102,9 @@ def available(workdir: Workdir, action: Action) -> bool:
 def _items(t: Text, title: str, items: Sequence[Any], limit: int = 200) -> None:
     t.append(f"\n{title} ({len(items)}):\n", style="bold")
     for item in items[:limit]:
-        if isinstance(item, list | tuple):
+        if isinstance(item, dict):
+            t.append("  " + "  ".join(safe(str(v)) for v in item.values()) + "\n")
+        elif isinstance(item, list | tuple):
             t.append("  " + "  ->  ".join(safe(str(x)) for x in item) + "\n")
         else:
             t.append("  " + safe(str(item)) + "\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -95,7 +96,22 @@ def _scan(args: argparse.Namespace) -> Any:
     from plams_core.hashing import parse_hashing
     from plams_core.index import scan_workdir
 
+    _leftover_note(args.workdir)
     return scan_workdir(args.workdir, hashing=parse_hashing(args.hashing), cache=args.cache)
+
+
+def _leftover_note(workdir: str) -> None:
+    """One line on stderr when an unfinished restart left ``FOLDER.res`` beside the folder (stdout stays data)."""
+    from plams_core.errors import WorkdirError
+    from plams_core.restart import leftover, stash_owner
+
+    owner = stash_owner(workdir)
+    found = leftover(owner if owner is not None else workdir)
+    if found and not found.exists and owner is None:
+        raise WorkdirError(f"{workdir}: no such folder; {found.message}")
+    if found.stashes or (found.discards and owner is None):
+        kept = f"this folder is kept by a restart of {os.path.basename(owner)}; " if owner else ""
+        print(f"{PROG}: note: {kept}{found.message}", file=sys.stderr)
 
 
 def _write(text: str) -> None:

@@ -11,7 +11,15 @@ from collections.abc import Sequence
 from plams_core.index import IndexUpdate, JobDetail, JobRecord
 from textual.message import Message
 
-__all__ = ["FilesChanged", "ScanBatch", "ScanDone", "RecordsUpdated", "WatcherNote", "DetailReady"]
+__all__ = [
+    "FilesChanged",
+    "ScanBatch",
+    "ScanDone",
+    "RecordsUpdated",
+    "WatcherNote",
+    "DetailReady",
+    "RestartOutput",
+]
 
 
 class FilesChanged(Message):
@@ -24,11 +32,15 @@ class FilesChanged(Message):
 class ScanBatch(Message):
     """Records read by the first scan (more follow until :class:`ScanDone`)."""
 
-    def __init__(self, records: Sequence[JobRecord], read: int, total: int | None) -> None:
+    def __init__(
+        self, records: Sequence[JobRecord], removed: Sequence[str], read: int, done: int, total: int
+    ) -> None:
         super().__init__()
-        self.records = records
-        self.read = read  # jobs read so far
-        self.total = total  # jobs expected, when the scan knows
+        self.records = records  # insert or replace by path
+        self.removed = removed  # drop these paths
+        self.read = read  # records received so far
+        self.done = done  # folders read
+        self.total = total  # folders known to read
 
 
 class ScanDone(Message):
@@ -55,6 +67,17 @@ class DetailReady(Message):
         self.path = path
         self.detail = detail
         self.error = error
+
+
+class RestartOutput(Message):
+    """A line of a running restart's output (bursts collapse: the latest line is what shows)."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__()
+        self.line = line
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RestartOutput)
 
 
 class WatcherNote(Message):

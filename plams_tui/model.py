@@ -109,6 +109,7 @@ class JobRows:
         self._pos: dict[str, int] = {}
         self._dirty = True
         self._kids: dict[str | None, list[str]] | None = None
+        self._counts: Counter[str] | None = None
 
     # -- changing
 
@@ -116,6 +117,7 @@ class JobRows:
         """Take new or changed records and forget removed paths (marks of removed jobs go too)."""
         records = self.records
         counts = self.hash_count
+        self._counts = None
         for path in removed:
             old = records.pop(path, None)
             if old is not None:
@@ -124,16 +126,20 @@ class JobRows:
                 self._kids = None
                 self._dirty = True
             self.marked.discard(path)
+        # a record that changes in place moves only if the order or the filter looks at it
+        in_place_moves = self.sort_key != "name" or bool(self.filter.strip())
         for rec in changed:
             old = records.get(rec.path)
             if old is not None and old.hash:
                 counts[old.hash] -= 1
             if old is None or old.parent != rec.parent:
                 self._kids = None
+                self._dirty = True
+            elif in_place_moves:
+                self._dirty = True
             if rec.hash:
                 counts[rec.hash] += 1
             records[rec.path] = rec
-            self._dirty = True
 
     def set_filter(self, text: str) -> None:
         """Show only jobs whose name, path, status or class contain every word of *text* (any case)."""
@@ -173,12 +179,20 @@ class JobRows:
         return None if path is None else self._pos.get(path)
 
     def counts(self) -> Counter[str]:
-        """Jobs per status (``interrupted`` counted on its own too)."""
-        c: Counter[str] = Counter(r.status for r in self.records.values())
-        interrupted = sum(1 for r in self.records.values() if r.interrupted)
-        if interrupted:
-            c["interrupted"] = interrupted
-        return c
+        """Jobs per status (``interrupted`` counted on its own too; ``live``: not final, not interrupted)."""
+        if self._counts is None:
+            c: Counter[str] = Counter(r.status for r in self.records.values())
+            interrupted = sum(1 for r in self.records.values() if r.interrupted)
+            if interrupted:
+                c["interrupted"] = interrupted
+            self._counts = c
+        return self._counts
+
+    def live(self) -> bool:
+        """Whether some job is still going (running, started, registered... and not interrupted)."""
+        c = self.counts()
+        going = sum(c.get(s, 0) for s in ("running", "started", "registered", "created", "finished"))
+        return going > c.get("interrupted", 0)  # interrupted jobs are among those statuses
 
     def selection(self, cursor: str | None) -> list[str]:
         """The jobs an action takes: the marked ones, else the one under the cursor."""

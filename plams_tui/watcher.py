@@ -14,12 +14,24 @@ does not see).
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import threading
 from collections.abc import Callable
 
 from textual.message import Message
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers.api import BaseObserver
 
 from .defaults import DEFAULT_POLL_SECONDS
@@ -28,6 +40,18 @@ from .messages import FilesChanged, WatcherNote
 __all__ = ["Watcher", "DEFAULT_POLL_SECONDS"]
 
 _LIMIT_ERRORS = (errno.ENOSPC, errno.EMFILE, errno.ENFILE, errno.ENOSYS, errno.EPERM)
+# Writes only: without a filter inotify also reports every open and read, and the app's own
+# scan of a big folder (reading every $JN.in) overflows the kernel's event queue.
+_EVENTS = [
+    FileCreatedEvent,
+    DirCreatedEvent,
+    FileModifiedEvent,
+    FileDeletedEvent,
+    DirDeletedEvent,
+    FileMovedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+]
 
 
 class _Recorder(FileSystemEventHandler):
@@ -55,9 +79,16 @@ class Watcher:
         self._pending: set[str] = set()
         self._observer: BaseObserver | None = None
         self.polling = False  #: True when the PollingObserver serves
+        self._stopped = False
 
     def start(self) -> None:
-        """Start observing; fall back to polling where inotify fails."""
+        """Start observing; fall back to polling where inotify fails.
+
+        Blocks while watches are added (one per folder: call it from a worker thread).
+        """
+        # watchdog logs queue overflows (it then re-reads the tree itself) to stderr: keep the screen
+        logging.getLogger("watchdog").addHandler(logging.NullHandler())
+        logging.getLogger("watchdog").propagate = False
         if self._poll is not None:
             self._start_polling(self._poll)
             return
@@ -65,9 +96,9 @@ class Watcher:
             from watchdog.observers import Observer
 
             observer = Observer()
-            observer.schedule(_Recorder(self), self.root, recursive=True)
+            observer.schedule(_Recorder(self), self.root, recursive=True, event_filter=_EVENTS)
             observer.start()
-            self._observer = observer
+            self._started(observer)
         except OSError as exc:
             if exc.errno not in _LIMIT_ERRORS:
                 raise
@@ -79,18 +110,28 @@ class Watcher:
                 )
             )
 
+    def _started(self, observer: BaseObserver) -> None:
+        # stop() may have come while watches were being added (the app quit early)
+        with self._lock:
+            self._observer = observer
+            stopped = self._stopped
+        if stopped:
+            self.stop()
+
     def _start_polling(self, seconds: float) -> None:
         from watchdog.observers.polling import PollingObserver
 
         observer = PollingObserver(timeout=seconds)
-        observer.schedule(_Recorder(self), self.root, recursive=True)
-        observer.start()
-        self._observer = observer
+        observer.schedule(_Recorder(self), self.root, recursive=True, event_filter=_EVENTS)
         self.polling = True
+        observer.start()
+        self._started(observer)
 
     def stop(self) -> None:
         """Stop the observer thread (waits for it)."""
-        observer, self._observer = self._observer, None
+        with self._lock:
+            self._stopped = True
+            observer, self._observer = self._observer, None
         if observer is not None:
             observer.stop()
             observer.join(timeout=5)

@@ -9,6 +9,6 @@ confirmation on a terminal) are in :mod:`plams_tui.commands.common`.
 from __future__ import annotations
 
 #: Modules of plams_tui.commands registered after ls and show, in help order.
-SUBCOMMANDS: tuple[str, ...] = ("demo", "load", "repickle", "rm", "clean")
+SUBCOMMANDS: tuple[str, ...] = ("demo", "load", "repickle", "rm", "clean", "restart")
 
 __all__ = ["SUBCOMMANDS"]

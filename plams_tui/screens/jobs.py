@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
+from plams_core.index import IndexUpdate
 from plams_core.workdir import Workdir
 from rich.text import Text
 from textual import on, work
@@ -24,7 +26,15 @@ from textual.worker import get_current_worker
 
 from ..actions import ACTIONS, Action, available, describe_plan
 from ..dialogs import ConfirmDialog
-from ..messages import DetailReady, FilesChanged, RecordsUpdated, ScanBatch, ScanDone, WatcherNote
+from ..messages import (
+    DetailReady,
+    FilesChanged,
+    RecordsUpdated,
+    RestartOutput,
+    ScanBatch,
+    ScanDone,
+    WatcherNote,
+)
 from ..model import JobRows
 from ..text import safe
 from ..watcher import Watcher
@@ -61,10 +71,12 @@ class JobsScreen(Screen[None]):
         self.paused = False
         self.scanning = True
         self._dirty = False
+        self._next_flush = 0.0
         self._refresh_state = threading.Lock()
         self._refreshing = False
         self._sources_due = False
         self._detail_for: str | None = None
+        self.restarting = False
 
     @property
     def index_lock(self) -> threading.Lock:
@@ -82,15 +94,22 @@ class JobsScreen(Screen[None]):
         self.query_one(JobTable).focus()
         if self.watch:
             self.watcher = Watcher(self.workdir.root, self.post_message, poll=self.poll)
-            try:
-                self.watcher.start()
-            except OSError as exc:
-                self.watcher = None
-                self.notify(f"live updates off: {_one_line(exc)}", severity="warning")
+            self._start_watcher(self.watcher)
         self._update_summary()
         self.set_interval(0.1, self._flush)
         self.set_interval(_SOURCES_EVERY, self._sources_tick)
+        self.set_interval(1.0, self._tick_running)
         self._scan()
+
+    @work(thread=True, group="watcher")
+    def _start_watcher(self, watcher: Watcher) -> None:
+        # adding one inotify watch per folder takes a while in a big folder: not on the app's thread
+        try:
+            watcher.start()
+        except OSError as exc:
+            self.post_message(WatcherNote(f"live updates off: {_one_line(exc)}"))
+            return
+        self.post_message(WatcherNote(""))  # started: the summary says how
 
     def on_unmount(self) -> None:
         if self.watcher is not None:
@@ -107,8 +126,9 @@ class JobsScreen(Screen[None]):
                 for batch in self.workdir.scan():
                     if worker.is_cancelled:
                         return
-                    read += len(batch)
-                    self.post_message(ScanBatch(list(batch), read, getattr(batch, "total", None)))
+                    done, total = batch.progress
+                    read += len(batch.records)
+                    self.post_message(ScanBatch(batch.records, batch.removed, read, done, total))
         except Exception as exc:  # shown as a notification, never a traceback
             self.post_message(ScanDone(_one_line(exc)))
             return
@@ -116,8 +136,8 @@ class JobsScreen(Screen[None]):
 
     def on_scan_batch(self, message: ScanBatch) -> None:
         first = not self.model.records
-        self.model.update(message.records)
-        progress = f"reading... {message.read} jobs" + (f" of {message.total}" if message.total else "")
+        self.model.update(message.records, message.removed)
+        progress = f"reading... {message.read} jobs, {message.done} of {message.total} folders"
         self.query_one(SummaryBar).show(progress=progress)
         if first:
             self._flush(force=True)
@@ -138,10 +158,22 @@ class JobsScreen(Screen[None]):
     def _flush(self, force: bool = False) -> None:
         if not (self._dirty or force):
             return
+        now = time.monotonic()
+        if not force and now < self._next_flush:
+            return
         self._dirty = False
         table = self.query_one(JobTable)
         table.rows_changed()
         self._update_summary()
+        # Re-sorting 100,000 rows takes a few hundred ms: spend at most a fifth of the time on it,
+        # so the scan and refresh threads are not starved of the GIL by the table.
+        cost = time.monotonic() - now
+        self._next_flush = now + 5 * cost
+
+    def _tick_running(self) -> None:
+        # the run time of running jobs grows: repaint the visible rows (a few dozen), nothing else
+        if self.model.counts().get("running"):  # (counts are cached between changes)
+            self.query_one(JobTable).refresh()
 
     def _update_summary(self) -> None:
         shown = len(self.model.rows) if self.model.filter.strip() else None
@@ -152,6 +184,8 @@ class JobsScreen(Screen[None]):
         )
         if not self.watch or (self.watcher is None and not self.paused):
             live = "not watching" if not self.paused else live
+        if self.restarting:
+            live = "restarting"
         self.query_one(SummaryBar).show(
             counts=self.model.counts(), shown=shown, live=live, marked=len(self.model.marked)
         )
@@ -162,11 +196,15 @@ class JobsScreen(Screen[None]):
         self._kick_refresh()
 
     def _sources_tick(self) -> None:
-        self._sources_due = True
-        self._kick_refresh()
+        # Re-reading the process table and the csv/log costs the whole folder in the index:
+        # only worth it while some job is live (a running job whose process ends without
+        # writing anything, as after kill -9). Everything else comes as file events.
+        if self.model.live():
+            self._sources_due = True
+            self._kick_refresh()
 
     def _kick_refresh(self) -> None:
-        if self.paused or self.scanning:
+        if self.paused or self.scanning or self.restarting:
             return
         with self._refresh_state:
             if self._refreshing:
@@ -206,7 +244,8 @@ class JobsScreen(Screen[None]):
             self._request_detail(cursor)
 
     def on_watcher_note(self, message: WatcherNote) -> None:
-        self.notify(safe(message.text), title="Live updates", severity="warning", markup=False)
+        if message.text:
+            self.notify(safe(message.text), title="Live updates", severity="warning", markup=False)
         self._update_summary()
 
     def action_pause(self) -> None:
@@ -357,18 +396,23 @@ class JobsScreen(Screen[None]):
             def answered(yes: bool | None) -> None:
                 if yes:
                     self._in_thread(
-                        lambda: apply_fn(plan), lambda result: self._acted(action, result), action.label
+                        lambda: (apply_fn(plan), dict(self.workdir.index.records)),
+                        lambda done: self._acted(action, *done),
+                        action.label,
                     )
 
             self.app.push_screen(ConfirmDialog(title, body, action.verb), answered)
 
         self._in_thread(lambda: plan_fn(jobs) if action.takes_jobs else plan_fn(), ask, action.label)
 
-    def _acted(self, action: Action, result: Any) -> None:
+    def _acted(self, action: Action, result: Any, records: dict[str, Any]) -> None:
+        """After an action: the Workdir refreshed its index itself; show what changed now."""
+        model = self.model
+        changed = [r for p, r in records.items() if model.records.get(p) is not r]
+        removed = [p for p in model.records if p not in records]
+        if changed or removed:
+            self.post_message(RecordsUpdated(IndexUpdate(tuple(changed), tuple(removed))))
         self.notify(f"{action.label}: done", title=action.label)
-        # the watcher sees the files change; re-read the sources too, for renamed .dill files
-        self._sources_due = True
-        self._kick_refresh()
 
     def action_repickle(self) -> None:
         self._plan_and_confirm("repickle")
@@ -383,7 +427,57 @@ class JobsScreen(Screen[None]):
         self._plan_and_confirm("clean")
 
     def action_restart(self) -> None:
-        self._plan_and_confirm("restart")
+        """Plan a restart (``plams -r``), show it, and run it in a subprocess once confirmed."""
+        action = self._action("restart")
+        if self._start(action) is None or self.restarting:
+            return
+
+        def ask(plan: Any) -> None:
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.restarting = True
+                    self._update_summary()
+                    self._run_restart(plan)
+
+            self.app.push_screen(
+                ConfirmDialog(Text(f"{action.label}: {action.help}"), describe_plan(plan), action.verb),
+                answered,
+            )
+
+        self._in_thread(self.workdir.plan_restart, ask, action.label)
+
+    @work(thread=True, group="restart")
+    def _run_restart(self, plan: Any) -> None:
+        # live updates wait: the restart moves the folder aside and runs the script in it again
+        try:
+            run = self.workdir.start_restart(
+                plan, on_output=lambda line: self.post_message(RestartOutput(line))
+            )
+            self.app.call_from_thread(self.notify, "Restart running (its output shows in the summary bar)")
+            code = run.wait()
+        except Exception as exc:
+            self.app.call_from_thread(
+                self.notify, safe(_one_line(exc)), title="Restart failed", severity="error", markup=False
+            )
+            code = None
+        self.app.call_from_thread(self._restarted, code)
+
+    def on_restart_output(self, message: RestartOutput) -> None:
+        self.query_one(SummaryBar).show(progress="restart: " + safe(message.line.rstrip()))
+
+    def _restarted(self, code: int | None) -> None:
+        self.restarting = False
+        if code is not None:
+            self.notify(
+                f"Restart finished (return code {code})", severity="information" if code == 0 else "warning"
+            )
+        # the folder was moved aside and written again: watch and read it afresh
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = Watcher(self.workdir.root, self.post_message, poll=self.poll)
+            self._start_watcher(self.watcher)
+        self.scanning = True
+        self._scan()
 
     def action_load(self) -> None:
         action = self._action("load")

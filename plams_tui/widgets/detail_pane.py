@@ -93,6 +93,11 @@ def detail_text(
     if detail.recorded_path and detail.recorded_path.rstrip("/") != os.path.join(root, rec.path):
         t.append("\nrecorded at ")
         t.append(safe(detail.recorded_path), style="dim")
+    problems = getattr(rec, "problems", ())
+    if problems:
+        _heading(t, "Could not read")
+        for p in problems:
+            t.append(safe(p) + "\n", style="yellow")
     if rec.error or err_tail:
         _heading(t, "Why it ended")
         if rec.error:

@@ -50,6 +50,15 @@ async def scanned(pilot, app: PlamsApp) -> JobsScreen:  # type: ignore[no-untype
     return screen
 
 
+def snapshot_of(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under *folder* with its size and mtime."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        st = p.lstat()
+        out[str(p.relative_to(folder))] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
 def run(coro):  # type: ignore[no-untyped-def]
     return asyncio.run(coro)
 
@@ -350,33 +359,6 @@ def test_polling_forced_and_as_fallback(demo: Path, monkeypatch: pytest.MonkeyPa
     shutil.rmtree(demo / "fallback")
 
 
-def test_actions_not_in_core_yet_say_so(demo: Path) -> None:
-    from plams_tui.actions import ACTIONS, available
-
-    missing = [a for a in ACTIONS if not available(jobs_screen_wd(demo), a)]
-    if not missing:
-        pytest.skip("every action is in core")
-
-    async def go() -> None:
-        app = make_app(demo, watch=False)
-        async with app.run_test(size=(160, 50)) as pilot:
-            await scanned(pilot, app)
-            for action in missing:
-                await pilot.press(action.key)
-                await pilot.pause()
-                assert isinstance(app.screen, JobsScreen)  # no modal, nothing done
-            shown = " ".join(n.message for n in app._notifications)
-            assert "not available yet" in shown
-
-    run(go())
-
-
-def jobs_screen_wd(path: Path):  # type: ignore[no-untyped-def]
-    from plams_core.workdir import Workdir
-
-    return Workdir(path)
-
-
 def test_q_quits(demo: Path) -> None:
     async def go() -> None:
         app = make_app(demo, watch=False)
@@ -385,5 +367,23 @@ def test_q_quits(demo: Path) -> None:
             await pilot.press("q")
             await pilot.pause()
             assert not app.is_running
+
+    run(go())
+
+
+def test_a_row_inserted_above_does_not_move_the_cursor_on_screen(demo: Path) -> None:
+    async def go() -> None:
+        app = make_app(demo)
+        async with app.run_test(size=(160, 24)) as pilot:  # the table scrolls
+            screen = await scanned(pilot, app)
+            table = screen.query_one(JobTable)
+            await pilot.press("G")
+            path, on_screen = table.cursor_path, table.cursor_row - int(table.scroll_y)
+            assert int(table.scroll_y) > 0
+            copy_job(demo / "optimize", demo, "aaa_first")  # sorts above everything
+            await until(pilot, lambda: "aaa_first" in screen.model.rows, what="the new row")
+            await pilot.pause()
+            assert table.cursor_path == path
+            assert table.cursor_row - int(table.scroll_y) == on_screen
 
     run(go())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import until
 from folders import write_job
-from test_app import jobs_screen, scanned, table_lines
+from test_app import scanned, table_lines
 
 from plams_tui.app import make_app
 from plams_tui.screens import FileScreen
@@ -94,6 +94,3 @@ def test_notifications_of_errors_keep_names_as_data(tmp_path: Path) -> None:
             assert not note.markup
 
     asyncio.run(go())
-
-
-del jobs_screen  # imported for the helpers' module, not used here

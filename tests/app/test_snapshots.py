@@ -90,7 +90,11 @@ def test_confirmation_modal(snap_compare, fixed_folder: Path) -> None:  # type: 
     from plams_tui.actions import describe_plan
     from plams_tui.dialogs import ConfirmDialog
 
-    plan = CleanPlan(files=("crash/crash.out", "crash/crash.err", "fail/fail.out"), bytes=1234)
+    plan = CleanPlan(
+        files=("crash/crash.out", "crash/crash.err", "fail/fail.out"),
+        bytes=1234,
+        jobs=(("crash", "['$JN.in']"), ("fail", "['$JN.in']")),
+    )
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)

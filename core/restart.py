@@ -1,0 +1,941 @@
+"""Restarting a working folder: the plan, the folder moves that survive ``kill -9``, leftovers.
+
+PLAMS's launcher restarts in place with ``-r`` (move ``FOLDER`` to ``FOLDER.res``, load its
+jobs, run the script in a fresh ``FOLDER``, delete the ``.res`` at the end) and into a new
+folder with ``-l``. Its faults (reproduced on plams_core) were: a restart killed while it
+reruns a job leaves ``FOLDER.res``; the next ``-r`` moves the half-done folder to ``.res2``,
+loads only that, reruns jobs that had finished in ``.res`` and leaves ``.res`` behind without a
+word; and an orphaned runscript of a killed run is not noticed. Here:
+
+* **Stashes.** ``FOLDER.res``, ``FOLDER.res2``, ... (PLAMS's names, so real PLAMS's leftovers
+  are recognised too) are the *stashes* of an unfinished restart: the lowest-numbered one is
+  the folder as it was before the restart, the others are half-done attempts. A restart
+  (:class:`RestartFolders`) moves the current ``FOLDER`` to the next free stash name and
+  loads the jobs of **every** stash, oldest first, so nothing that finished in any attempt
+  reruns.
+* **Dropping them.** Only when the script finished without an error are the stashes dropped,
+  newest first, each renamed to ``NAME.discard`` (one atomic step) and then deleted by a
+  detached ``rm -rf`` (the restart is complete once the renames are done). A kill
+  at any moment leaves either stashes (the next restart resumes from them, or
+  :func:`rollback` restores the oldest) or ``*.discard`` folders, which hold nothing that is
+  not in ``FOLDER`` and are deleted by the next restart or rollback.
+* **Blockers.** A restart is refused while a process from an earlier run still works inside
+  the folder or a stash (its current directory or an open file there: an orphaned
+  ``sh ./x.run`` after ``kill -9`` of the master, or a running PLAMS script), naming the
+  pids; and while another writer holds the one-writer lock of any of them. The restart holds
+  the lock of every stash until it ends (``flock`` follows the folder through ``rename``).
+* **Loading** asks the static reader first (:func:`load_checked`): a ``.dill`` that is not
+  ``ok`` is never unpickled, its job reruns.
+* :func:`leftover` tells what is beside a working folder and what it means, in one line,
+  for ``ls``, ``show`` and the app.
+* :func:`plan_restart` says, per job, ``reuse`` or ``rerun`` and why, writing nothing;
+  :func:`start_restart` runs the restart as ``python -m plams_core`` (or, for a script
+  written for real PLAMS, :mod:`plams_core.plamsrun` with ``scm.plams``) in a subprocess in
+  its own process group and returns a :class:`RestartRun` to watch and cancel it.
+
+Test hook (tests only): with ``PLAMS_CORE_STOP_AT=<point>`` and ``PLAMS_CORE_STOP_FIFO=<fifo>``
+in its environment, the restarting process stops at the named point by opening the fifo for
+reading (so a test's open-for-writing returns exactly when the point is reached) and
+continues when the test closes it. Points: ``before-move``, ``after-move``, ``loading``
+(after the first folder is loaded), ``before-cleanup`` (the script and ``finish()`` are done)
+and ``cleaning`` (the newest stash is renamed to ``.discard``, the others not yet).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import PlamsError, RestartError, WorkdirBusyError, WorkdirError
+
+if TYPE_CHECKING:
+    from .index import JobRecord
+
+__all__ = [
+    "Leftover",
+    "PlannedJob",
+    "RestartFolders",
+    "RestartPlan",
+    "RestartRun",
+    "RollbackPlan",
+    "blockers",
+    "leftover",
+    "load_checked",
+    "plan_restart",
+    "plan_rollback",
+    "rollback",
+    "stash_owner",
+    "start_restart",
+    "stop_point",
+]
+
+STOP_AT_ENV = "PLAMS_CORE_STOP_AT"
+STOP_FIFO_ENV = "PLAMS_CORE_STOP_FIFO"
+DISCARD = ".discard"
+_STASH_RE = re.compile(r"\.res(\d*)(\.discard)?$")
+_PLAMS_IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+scm\.plams\b|import[ \t]+scm\.plams\b)", re.M)
+
+Engine = Literal["plams_core", "plams"]
+
+
+def stop_point(name: str) -> None:
+    """Stop here if a test asked for point *name* (see the module docstring); else do nothing."""
+    if os.environ.get(STOP_AT_ENV) != name:
+        return
+    fifo = os.environ.get(STOP_FIFO_ENV)
+    if fifo:
+        with open(fifo, "rb") as f:  # blocks until the test opens it for writing
+            f.read()  # returns when the test closes it (or the process is killed here)
+
+
+# ---------------------------------------------------------------------------------------------
+# What is beside a working folder
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Leftover:
+    """What an unfinished or interrupted restart left beside working folder ``workdir``.
+
+    ``stashes``: ``FOLDER.res``, ``FOLDER.res2``, ... oldest first (the first is the folder as
+    it was before the restart; a restart loads them all). ``discards``: ``*.discard`` folders
+    of a finished restart or rollback (nothing in them is needed; the next restart deletes
+    them). ``exists``: whether ``FOLDER`` itself is there (not when a restart was killed right
+    after moving it).
+    """
+
+    workdir: str
+    exists: bool
+    stashes: tuple[str, ...] = ()
+    discards: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.stashes or self.discards)
+
+    @property
+    def previous(self) -> str | None:
+        """The folder as it was before the unfinished restart (what ``--rollback`` restores)."""
+        return self.stashes[0] if self.stashes else None
+
+    @property
+    def message(self) -> str:
+        """One line: what is there, what it means and what to do ('' when nothing is)."""
+        name = os.path.basename(self.workdir)
+        if self.stashes:
+            stashes = ", ".join(os.path.basename(s) for s in self.stashes)
+            where = (
+                f"{name} holds what the restart did since"
+                if self.exists
+                else f"{name} itself is missing: the restart was stopped right after moving it"
+            )
+            return (
+                f"unfinished restart: {stashes} beside it ({os.path.basename(self.stashes[0])} is the folder "
+                f"before the restart, {where}; PLAMS's own launcher also leaves it after a finished restart); "
+                f"`plams-tui restart {name}` resumes and reruns nothing that finished, "
+                f"`plams-tui restart {name} --rollback` restores the folder as it was"
+            )
+        if self.discards:
+            discards = ", ".join(os.path.basename(s) for s in self.discards)
+            return f"{discards}: left by a finished restart, nothing in it is needed; the next restart deletes it"
+        return ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workdir": self.workdir,
+            "exists": self.exists,
+            "stashes": list(self.stashes),
+            "discards": list(self.discards),
+            "message": self.message,
+        }
+
+
+def _stash_number(suffix: str) -> int:
+    return int(suffix) if suffix else 1
+
+
+def leftover(workdir: str | os.PathLike[str]) -> Leftover:
+    """What a restart left beside *workdir* (one ``listdir`` of its parent; never writes)."""
+    path = os.path.abspath(os.fspath(workdir)).rstrip("/")
+    parent, name = os.path.split(path)
+    try:
+        entries = os.listdir(parent)
+    except OSError:
+        return Leftover(path, os.path.isdir(path))
+    stashes: list[tuple[int, str]] = []
+    discards: list[str] = []
+    prefix = name + ".res"
+    for entry in entries:
+        if not entry.startswith(prefix):
+            continue
+        m = _STASH_RE.fullmatch(entry, len(name))
+        if m is None or not os.path.isdir(os.path.join(parent, entry)):
+            continue
+        if m.group(2):
+            discards.append(os.path.join(parent, entry))
+        else:
+            stashes.append((_stash_number(m.group(1)), os.path.join(parent, entry)))
+    return Leftover(
+        path,
+        os.path.isdir(path),
+        tuple(p for _, p in sorted(stashes)),
+        tuple(sorted(discards)),
+    )
+
+
+def stash_owner(path: str | os.PathLike[str]) -> str | None:
+    """The working folder whose restart stash *path* is (``/x/wd`` for ``/x/wd.res2``), else None."""
+    full = os.path.abspath(os.fspath(path)).rstrip("/")
+    m = _STASH_RE.search(full)
+    if m is None or m.group(2) or m.start() == len(os.path.dirname(full)) + 1:
+        return None
+    return full[: m.start()]
+
+
+def _next_stash(lo: Leftover) -> str:
+    numbers = [_stash_number(_STASH_RE.search(s).group(1)) for s in lo.stashes]  # type: ignore[union-attr]
+    n = max(numbers) + 1 if numbers else 1
+    return f"{lo.workdir}.res" + ("" if n == 1 else str(n))
+
+
+# ---------------------------------------------------------------------------------------------
+# Who else is working in a folder
+# ---------------------------------------------------------------------------------------------
+
+
+def blockers(folders: Iterable[str]) -> dict[int, str]:
+    """Live processes with their current directory or an open file inside one of *folders*.
+
+    Maps pid -> the folder it works in (absolute). This process and its ancestors are not
+    counted (the app or shell that starts a restart). Linux ``/proc`` only; elsewhere empty.
+    """
+    from .index.procs import _own_lineage
+
+    roots = [os.path.realpath(f).rstrip("/") for f in folders]
+    if not roots or not sys.platform.startswith("linux"):
+        return {}
+    prefixes = tuple(r + "/" for r in roots)
+
+    def inside(target: str) -> str | None:
+        if target.endswith(" (deleted)"):
+            target = target[: -len(" (deleted)")]
+        for root, prefix in zip(roots, prefixes, strict=True):
+            if target == root or target.startswith(prefix):
+                return target
+        return None
+
+    skip = _own_lineage()
+    found: dict[int, str] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return {}
+    for entry in entries:
+        if not entry.isdigit() or int(entry) in skip:
+            continue
+        pid = int(entry)
+        try:
+            hit = inside(os.readlink(f"/proc/{entry}/cwd"))
+        except OSError:  # gone, a zombie, or another user's process
+            continue
+        if hit is None:
+            try:
+                fds = os.listdir(f"/proc/{entry}/fd")
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    hit = inside(os.readlink(f"/proc/{entry}/fd/{fd}"))
+                except OSError:
+                    continue
+                if hit is not None:
+                    break
+        if hit is not None:
+            found[pid] = hit
+    return found
+
+
+def _check_blockers(folders: Sequence[str]) -> None:
+    found = blockers(folders)
+    if not found:
+        return
+    from .jobmanager import describe_process
+
+    parts = [
+        f"{describe_process(pid)} (in {os.path.relpath(where, os.path.dirname(folders[0]))})"
+        for pid, where in sorted(found.items())
+    ]
+    pids = " ".join(str(p) for p in sorted(found))
+    raise WorkdirBusyError(
+        f"processes still work in {os.path.basename(folders[0])} (left by an earlier run, or a running script): "
+        f"{'; '.join(parts)}; wait for them to end or stop them (kill {pids}) before restarting"
+    )
+
+
+def _lock_all(folders: Sequence[str]) -> list[int]:
+    from .jobmanager import lock_workdir
+
+    fds: list[int] = []
+    try:
+        for folder in folders:
+            fds.append(lock_workdir(folder))
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return fds
+
+
+# ---------------------------------------------------------------------------------------------
+# The folder moves of one restart
+# ---------------------------------------------------------------------------------------------
+
+
+class RestartFolders:
+    """The folder side of one in-place restart of *workdir*, for the process that runs the script.
+
+    ``begin()`` refuses if processes of an earlier run work in the folder or its stashes, or if
+    another writer holds any of them; deletes ``*.discard`` leftovers; moves ``FOLDER`` to the
+    next stash name; and returns every stash, oldest first: the folders to load. The locks of
+    the stashes are held until ``end()``. ``end(finished)`` drops the stashes if the script
+    *finished* (newest first, see the module docstring) and returns a line for the user
+    either way.
+    """
+
+    def __init__(self, workdir: str | os.PathLike[str]) -> None:
+        self.workdir = os.path.abspath(os.fspath(workdir)).rstrip("/")
+        self.stashes: list[str] = []
+        self.moved_to: str | None = None  # where begin() moved FOLDER
+        self._fds: list[int] = []
+
+    def begin(self) -> list[str]:
+        lo = leftover(self.workdir)
+        if not lo.exists and not lo.stashes:
+            raise WorkdirError(
+                f"working folder {self.workdir} does not exist and no {self.workdir}.res is beside it"
+            )
+        folders = ([self.workdir] if lo.exists else []) + list(lo.stashes)
+        self._fds = _lock_all(folders)  # another writer first: it is named as the holder
+        try:
+            _check_blockers(folders)
+        except BaseException:
+            self.release()
+            raise
+        for discard in lo.discards:
+            shutil.rmtree(discard, ignore_errors=True)
+        self.stashes = list(lo.stashes)
+        stop_point("before-move")
+        if lo.exists:
+            target = _next_stash(lo)
+            os.rename(self.workdir, target)
+            self.moved_to = target
+            self.stashes.append(target)
+        stop_point("after-move")
+        return list(self.stashes)
+
+    def end(self, finished: bool) -> str:
+        try:
+            if not finished:
+                name = os.path.basename(self.workdir)
+                return (
+                    f"the script did not finish, so the previous run stays in {', '.join(self.stashes)}; "
+                    f"the next restart resumes from it (nothing that finished reruns), "
+                    f"`plams-tui restart {name} --rollback` puts {name} back as it was"
+                )
+            names = ", ".join(os.path.basename(s) + DISCARD for s in self.stashes)
+            pid = drop_stashes(self.stashes, background=True)
+            if pid is None:
+                return f"restart finished; removed {names}"
+            return f"restart finished; deleting {names} in the background (pid {pid})"
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        fds, self._fds = self._fds, []
+        for fd in fds:
+            os.close(fd)
+
+
+def drop_stashes(stashes: Sequence[str], *, background: bool = False) -> int | None:
+    """Delete *stashes*, newest first, each renamed to ``NAME.discard`` before it is deleted.
+
+    A kill half-way leaves the oldest stash (the folder before the restart) for last, so
+    rollback stays possible until the very end, and a half-deleted folder always carries the
+    ``.discard`` name. With *background* the renames happen here and the deletion in a
+    detached ``rm -rf`` (its own session, so it outlives this process and a kill of its
+    group); returns its pid. Deleting tens of thousands of hard-linked files is most of what
+    a restart adds (``bench/README.md``), and nothing in a ``.discard`` folder is needed:
+    if the deletion is stopped, the next restart (or rollback) deletes what is left.
+    """
+    discards = []
+    for i, stash in enumerate(reversed(stashes)):
+        discard = stash + DISCARD
+        if os.path.exists(discard):
+            shutil.rmtree(discard, ignore_errors=True)
+        os.rename(stash, discard)
+        discards.append(discard)
+        if i == 0:
+            stop_point("cleaning")
+    if background and discards:
+        try:
+            proc = subprocess.Popen(
+                ["rm", "-rf", "--", *discards],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            return proc.pid
+        except OSError:  # no rm: delete here
+            pass
+    for discard in discards:
+        shutil.rmtree(discard, ignore_errors=True)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading what the static reader says is safe
+# ---------------------------------------------------------------------------------------------
+
+
+def load_checked(
+    path: str | os.PathLike[str],
+    load_job: Callable[[str], Any],
+    log: Callable[[str], None] = print,
+    *,
+    check: bool = True,
+) -> dict[str, Any]:
+    """Load every job of a working folder as ``load_all`` does, but only ``.dill`` files the static reader calls ``ok``.
+
+    Walks like PLAMS's ``load_all`` (``NAME/NAME.dill``, descending into folders without
+    one); *load_job* is the engine's (plams_core's ``JobManager.load_job`` or real PLAMS's
+    ``load``). A ``.dill`` that is ``unsafe`` or ``corrupt`` is never unpickled: *log* gets a
+    line and its job reruns. *check* False leaves the verdict to *load_job* (plams_core's
+    ``JobManager.load_job`` asks the static reader itself; real PLAMS's does not). Returns
+    ``{absolute dill path: job}``.
+    """
+    from .pickles.reader import read_dill_summary
+
+    loaded: dict[str, Any] = {}
+    root = os.fspath(path)
+    for name in sorted(os.listdir(root)):
+        sub = os.path.join(root, name)
+        if not os.path.isdir(sub):
+            continue
+        dill = os.path.join(sub, name + ".dill")
+        if os.path.isfile(dill):
+            verdict, reason, *_ = read_dill_summary(dill) if check else ("ok", None)
+            if verdict != "ok":
+                log(f"LOAD: not loading {dill}: {verdict} ({reason}); the job reruns")
+                continue
+            job = load_job(dill)
+            if job is not None:
+                loaded[os.path.abspath(dill)] = job
+        else:
+            loaded.update(load_checked(sub, load_job, log, check=check))
+    return loaded
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedJob:
+    """One job of the plan: ``reuse`` (its results are loaded, its hash registered) or ``rerun``, and why.
+
+    ``path`` is relative to the folder it was found in; ``source`` is that folder's name (the
+    working folder, a stash, or the ``--into`` source).
+    """
+
+    path: str
+    name: str
+    action: Literal["reuse", "rerun"]
+    reason: str
+    status: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "name": self.name,
+            "action": self.action,
+            "reason": self.reason,
+            "status": self.status,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RestartPlan:
+    """What a restart would do; :func:`plan_restart` makes it, :func:`start_restart` runs it.
+
+    ``workdir`` is where the script runs (the folder itself, or ``into``); ``sources`` are the
+    folders whose jobs are loaded, oldest first; ``script``/``script_text`` what runs;
+    ``engine`` ``plams_core`` or ``plams`` (real PLAMS, for scripts that import
+    ``scm.plams``); ``jobs`` the per-job verdicts; ``blocked`` why it cannot start now
+    (live processes, another writer, real PLAMS missing), else None; ``leftover`` what an
+    earlier restart left.
+    """
+
+    workdir: str
+    into: str | None
+    script: str
+    script_text: str = field(repr=False)
+    engine: Engine
+    sources: tuple[str, ...]
+    jobs: tuple[PlannedJob, ...]
+    leftover: Leftover
+    blocked: str | None = None
+    variables: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def reuse(self) -> tuple[PlannedJob, ...]:
+        return tuple(j for j in self.jobs if j.action == "reuse")
+
+    @property
+    def rerun(self) -> tuple[PlannedJob, ...]:
+        return tuple(j for j in self.jobs if j.action == "rerun")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workdir": self.workdir,
+            "into": self.into,
+            "script": self.script,
+            "engine": self.engine,
+            "sources": list(self.sources),
+            "reuse": len(self.reuse),
+            "rerun": len(self.rerun),
+            "blocked": self.blocked,
+            "leftover": self.leftover.to_dict(),
+            "jobs": [j.to_dict() for j in self.jobs],
+        }
+
+
+def _rerun_reason(rec: JobRecord) -> str:
+    if rec.dill == "unsafe":
+        return f"unsafe .dill, never unpickled: {rec.dill_reason}"
+    if rec.dill == "corrupt":
+        return f"corrupt .dill: {rec.dill_reason}"
+    if rec.dill == "removed":  # `plams-tui rm` (remove_job on disk): $JN.dill renamed $JN.removed.dill
+        return "removed with rm: its .dill is set aside ($JN.removed.dill)"
+    if rec.dill not in ("missing", "ok"):  # any other verdict of the reader (unreadable, ...)
+        return f"{rec.dill} .dill: {rec.dill_reason}"
+    if rec.interrupted:
+        return f"interrupted (last recorded {rec.status}, no process left)"
+    if rec.status in ("crashed", "failed"):
+        why = f": {rec.error.splitlines()[0]}" if rec.error else ""
+        return f"{rec.status}{why}"
+    if rec.status in ("successful", "copied"):
+        return f"{rec.status} but no .dill (pickling was off): nothing to load"
+    if rec.kind == "multi":
+        return "MultiJob without .dill (not all children ok); its ok children are reused"
+    return f"no .dill (status {rec.status})"
+
+
+def _plan_jobs(folders: Sequence[str], hashing: str | None) -> list[PlannedJob]:
+    """Merge the jobs of *folders* (oldest first) by path: reuse if any folder has an ok ``.dill``."""
+    from .index import scan_workdir
+
+    merged: dict[str, PlannedJob] = {}
+    for folder in folders:
+        index = scan_workdir(folder, hashing=hashing)
+        records = index.records
+        source = os.path.basename(folder)
+        for rec in index:
+            # A job loaded with an ok parent (load_all takes the parent's .dill and all its children).
+            parent_ok = False
+            p = rec.parent
+            while p is not None:
+                prec = records.get(p)
+                if prec is None:
+                    break
+                if prec.dill == "ok":
+                    parent_ok = True
+                    break
+                p = prec.parent
+            if rec.dill == "ok" or parent_ok:
+                why = (
+                    f"{rec.status}, .dill ok: loaded, its hash registered"
+                    if rec.dill == "ok"
+                    else (f"{rec.status}: loaded with its MultiJob's .dill")
+                )
+                job = PlannedJob(rec.path, rec.name, "reuse", why, rec.status, source)
+            else:
+                job = PlannedJob(rec.path, rec.name, "rerun", _rerun_reason(rec), rec.status, source)
+            old = merged.get(rec.path)
+            if old is None or job.action == "reuse" or old.action == "rerun":
+                merged[rec.path] = job
+    return list(merged.values())
+
+
+def saved_script(folders: Sequence[str]) -> str | None:
+    """The script a working folder keeps (``input``, or pre-2018 ``<folder>.inp``), newest folder first."""
+    for folder in reversed(folders):
+        for name in ("input", os.path.basename(folder).split(".res")[0] + ".inp"):
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                return candidate
+    return None
+
+
+def script_engine(text: str) -> Engine:
+    """``plams`` for a script that imports ``scm.plams`` (written for real PLAMS), else ``plams_core``."""
+    return "plams" if _PLAMS_IMPORT_RE.search(text) else "plams_core"
+
+
+def _folder_engine(sources: Sequence[str], jobs: Sequence[PlannedJob]) -> Engine:
+    """``plams`` when the ``.dill`` files of the folder name ``scm.plams`` modules, not ``plams_core`` ones.
+
+    Only the bytes are searched (nothing is unpickled): a pickle names the modules of its
+    classes (the job's, Settings', Results'), also when the job class is stored by value.
+    """
+    by_name = {os.path.basename(f): f for f in sources}
+    looked = 0
+    for job in jobs:
+        folder = by_name.get(job.source)
+        if folder is None:
+            continue
+        try:
+            with open(os.path.join(folder, job.path, job.name + ".dill"), "rb") as f:
+                data = f.read(1 << 20)
+        except OSError:
+            continue
+        if b"plams_core" in data:
+            return "plams_core"
+        if b"scm.plams" in data:
+            return "plams"
+        looked += 1
+        if looked >= 8:
+            break
+    return "plams_core"
+
+
+def real_plams_available() -> bool:
+    """Whether ``scm.plams`` can be imported here (checked without importing it)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("scm.plams") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _why_blocked(folders: Sequence[str]) -> str | None:
+    from .errors import WorkdirLockedError
+
+    try:
+        fds = _lock_all(folders)
+    except WorkdirLockedError as exc:
+        return str(exc)
+    try:
+        _check_blockers(folders)
+    except WorkdirLockedError as exc:
+        return str(exc)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return None
+
+
+def plan_restart(
+    workdir: str | os.PathLike[str],
+    script: str | os.PathLike[str] | None = None,
+    *,
+    into: str | os.PathLike[str] | None = None,
+    variables: dict[str, str] | None = None,
+    hashing: str | None = "input",
+    engine: Engine | None = None,
+) -> RestartPlan:
+    """Plan a restart of *workdir*, in place or *into* a new folder; writes nothing anywhere.
+
+    *engine* (default: chosen) is ``plams`` (real PLAMS) for a script that imports
+    ``scm.plams``, or for a script without imports (run by PLAMS's launcher, which injects
+    its names) in a folder whose ``.dill`` files hold ``scm.plams`` classes; else ``plams_core``.
+
+    *script* defaults to the one the folder keeps (:func:`saved_script`). In place, the
+    folder and the stashes an unfinished restart left are loaded; *into* loads *workdir*
+    (and *into* itself and its stashes, when an earlier ``--into`` there did not finish).
+    Raises :class:`~plams_core.errors.RestartError` when there is no script or it cannot be
+    read, :class:`~plams_core.errors.WorkdirError` when there is no folder.
+    """
+    lo = leftover(workdir)
+    if not lo.exists and not lo.stashes:
+        raise WorkdirError(f"{os.fspath(workdir)}: no such folder")
+    own = [*lo.stashes, *([lo.workdir] if lo.exists else [])]
+    if into is None:
+        target, target_lo, sources = lo.workdir, lo, own
+    else:
+        if lo.stashes:
+            name = os.path.basename(lo.workdir)
+            raise RestartError(
+                f"{name} has an unfinished restart ({', '.join(os.path.basename(x) for x in lo.stashes)} beside it): "
+                f"finish it (plams-tui restart {name}) or roll it back (--rollback) before restarting into another folder"
+            )
+        target = os.path.abspath(os.fspath(into)).rstrip("/")
+        if target == lo.workdir:
+            raise RestartError("--into names the folder itself; leave --into out to restart in place")
+        target_lo = leftover(target)
+        if os.path.exists(target) and not os.path.isdir(target):
+            raise RestartError(f"--into {target}: not a folder")
+        sources = [lo.workdir, *target_lo.stashes, *([target] if target_lo.exists else [])]
+    if script is None:
+        found = saved_script(own)
+        if found is None:
+            raise RestartError(
+                f"{os.path.basename(lo.workdir)} keeps no script (input or {os.path.basename(lo.workdir)}.inp); "
+                "give one with --script FILE"
+            )
+        script_path = found
+    else:
+        script_path = os.path.abspath(os.fspath(script))
+    try:
+        with open(script_path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as exc:
+        raise RestartError(f"cannot read script {script_path}: {exc.strerror or exc}") from None
+    jobs = _plan_jobs(sources, hashing)
+    if engine is None:
+        engine = script_engine(text)
+        if engine == "plams_core" and not re.search(r"^[ \t]*(?:from|import)[ \t]+plams_core\b", text, re.M):
+            engine = _folder_engine(sources, jobs)
+    # In place, the folder and its stashes are written; --into writes only the target side.
+    written = own if into is None else [f for f in sources if f != lo.workdir]
+    blocked = _why_blocked(written) if written else None
+    if into is not None and blocked is None:
+        found_procs = blockers([lo.workdir])  # --into reads the source: only live jobs matter there
+        if found_procs:
+            blocked = (
+                f"processes of an earlier run still work in {os.path.basename(lo.workdir)}: pids "
+                + " ".join(str(p) for p in sorted(found_procs))
+            )
+    if engine == "plams" and not real_plams_available():
+        blocked = (
+            "this script is written for real PLAMS (it imports scm.plams), which is not installed here; "
+            "nothing changed"
+        )
+    return RestartPlan(
+        workdir=target,
+        into=target if into is not None else None,
+        script=script_path,
+        script_text=text,
+        engine=engine,
+        sources=tuple(sources),
+        jobs=tuple(jobs),
+        leftover=target_lo if into is not None else lo,
+        blocked=blocked,
+        variables=tuple(sorted((variables or {}).items())),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Running it
+# ---------------------------------------------------------------------------------------------
+
+
+class RestartRun:
+    """A restart running in a subprocess of its own process group (what :func:`start_restart` returns).
+
+    * ``on_output(line)`` (given to :func:`start_restart`) receives every line the run prints
+      (stdout and stderr merged, without the newline), from a reader thread; without it the
+      lines are kept in ``output``.
+    * ``poll()`` -> the exit status, or None while it runs;
+    * ``cancel()`` sends SIGINT to the whole process group (the script and its runscripts):
+      the script stops as after Ctrl-C, ``finish()`` runs, the stashes stay, and the next
+      restart resumes; a second ``cancel()`` does the same again;
+    * ``wait(timeout=None)`` -> the exit status, once every line has been delivered;
+    * ``returncode``: None while running; 0 done, 1 the script raised, 2 refused (usage,
+      lock, live processes), 130 cancelled.
+
+    For a watcher: in place, the run moves the folder to ``FOLDER.res`` (the old directory
+    inode goes with it) and writes a new ``FOLDER``; follow the path, not the inode (the line
+    ``RESTART: Moving ...`` marks the moment).
+    """
+
+    def __init__(
+        self,
+        plan: RestartPlan,
+        argv: list[str],
+        on_output: Callable[[str], None] | None,
+        cwd: str | None = None,
+    ) -> None:
+        self.plan = plan
+        self.argv = argv
+        self.output: list[str] = []
+        self._on_output = on_output
+        env = dict(os.environ)
+        env["PYTHONUNBUFFERED"] = "1"
+        self.process = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,  # its own process group: cancel() and kill reach every runscript
+            text=True,
+            errors="replace",
+        )
+        self.pid = self.process.pid
+        self._reader = threading.Thread(target=self._read, name="restart-output", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            line = line.rstrip("\n")
+            if self._on_output is not None:
+                self._on_output(line)
+            else:
+                self.output.append(line)
+        self.process.stdout.close()
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    def poll(self) -> int | None:
+        return self.process.poll()
+
+    def cancel(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+
+    def wait(self, timeout: float | None = None) -> int:
+        code = self.process.wait(timeout)
+        self._reader.join()
+        return code
+
+
+def restart_argv(plan: RestartPlan, dask: str | None = None) -> list[str]:
+    """The command line that runs *plan* (``python -m plams_core ...`` or ``plams_core.plamsrun``).
+
+    *dask*: a scheduler address or ``local[:N]``, for ``python -m plams_core --dask`` (plams_core
+    scripts only).
+    """
+    module = "plams_core" if plan.engine == "plams_core" else "plams_core.plamsrun"
+    argv = [sys.executable, "-m", module]
+    parent, name = os.path.split(plan.workdir)
+    argv += ["-p", parent, "-f", name]
+    if plan.into is not None:
+        argv += ["-l", plan.sources[0]]
+        if os.path.isdir(plan.workdir) or leftover(plan.workdir).stashes:
+            argv.append("-r")  # an earlier --into there did not finish: resume it in place
+    else:
+        argv.append("-r")
+    for key, value in plan.variables:
+        argv += ["-v", f"{key}={value}"]
+    if dask is not None:
+        if plan.engine != "plams_core":
+            raise RestartError("--dask runs plams_core scripts only; this one is written for real PLAMS")
+        argv += ["--dask", dask]
+    argv.append(plan.script)
+    return argv
+
+
+def start_restart(
+    plan: RestartPlan, *, on_output: Callable[[str], None] | None = None, dask: str | None = None
+) -> RestartRun:
+    """Start the restart *plan* describes, in a subprocess; returns its :class:`RestartRun`.
+
+    Raises :class:`~plams_core.errors.RestartError` (or its ``WorkdirBusyError`` /
+    ``WorkdirLockedError`` kin) when the plan is blocked; the check is made again now, and
+    once more by the subprocess itself before it moves anything.
+    """
+    if plan.blocked is not None:
+        raise _blocked_error(plan.blocked)
+    # Check again now (the plan may be old), without scanning the jobs again.
+    lo = leftover(plan.workdir)
+    written = [*lo.stashes, *([plan.workdir] if lo.exists else [])]
+    blocked = _why_blocked(written) if written else None
+    if blocked is None and plan.into is not None and blockers([plan.sources[0]]):
+        blocked = f"processes still work in {os.path.basename(plan.sources[0])}: pids " + " ".join(
+            str(p) for p in sorted(blockers([plan.sources[0]]))
+        )
+    if blocked is not None:
+        raise _blocked_error(blocked)
+    argv = restart_argv(plan, dask)
+    return RestartRun(plan, argv, on_output)
+
+
+def _blocked_error(message: str) -> PlamsError:
+    from .errors import WorkdirLockedError
+
+    if message.startswith("processes "):
+        return WorkdirBusyError(message)
+    if "in use" in message or "lock" in message:
+        return WorkdirLockedError(message)
+    return RestartError(message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rolling back
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackPlan:
+    """What :func:`rollback` would do: ``restore`` (the oldest stash) becomes the working folder; ``discard`` goes."""
+
+    workdir: str
+    restore: str
+    discard: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"workdir": self.workdir, "restore": self.restore, "discard": list(self.discard)}
+
+
+def plan_rollback(workdir: str | os.PathLike[str]) -> RollbackPlan:
+    """Plan putting *workdir* back as it was before an unfinished restart; writes nothing.
+
+    Raises :class:`~plams_core.errors.RestartError` if no restart left a stash beside it.
+    """
+    lo = leftover(workdir)
+    if not lo.stashes:
+        raise RestartError(f"nothing to roll back: no {os.path.basename(lo.workdir)}.res beside {lo.workdir}")
+    discard = [*lo.stashes[1:], *([lo.workdir] if lo.exists else [])]
+    return RollbackPlan(lo.workdir, lo.stashes[0], tuple(discard))
+
+
+def rollback(plan: RollbackPlan) -> None:
+    """Do *plan*: the half-done folders are renamed ``*.discard`` (newest first) and deleted, the stash renamed back.
+
+    Refused (as a restart is) while processes of a run work in any of them or another writer
+    holds one.
+    """
+    folders = [plan.restore, *plan.discard]
+    _check_blockers([plan.workdir, *folders] if os.path.isdir(plan.workdir) else folders)
+    fds = _lock_all([f for f in folders if os.path.isdir(f)])
+    try:
+        discards = []
+        for folder in reversed(plan.discard):
+            target = folder + DISCARD
+            if os.path.exists(target):
+                shutil.rmtree(target, ignore_errors=True)
+            os.rename(folder, target)
+            discards.append(target)
+        os.rename(plan.restore, plan.workdir)
+        for target in discards:
+            shutil.rmtree(target, ignore_errors=True)
+        for stale in leftover(plan.workdir).discards:
+            shutil.rmtree(stale, ignore_errors=True)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def plan_json(plan: RestartPlan) -> str:
+    """The plan as ``plams-tui restart --dry-run --json`` prints it: an array of jobs."""
+    return json.dumps([j.to_dict() for j in plan.jobs], indent=1)

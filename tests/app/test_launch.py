@@ -1,0 +1,27 @@
+"""`plams-tui [WORKDIR] [--poll [S]]` and `--demo` open the app; subcommands stay subcommands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from plams_tui.cli import main
+from plams_tui.launch import build_app_parser, wants_app
+
+SUBS = {"ls", "show", "demo", "rm", "clean"}
+
+
+def test_which_arguments_open_the_app() -> None:
+    assert wants_app([], SUBS)
+    assert wants_app(["plams.12345"], SUBS)
+    assert wants_app(["--demo"], SUBS) and wants_app(["--poll", "3", "wd"], SUBS)
+    assert not wants_app(["ls", "wd"], SUBS) and not wants_app(["--help"], SUBS)
+    args = build_app_parser().parse_args(["wd", "--poll"])
+    assert args.workdir == "wd" and args.poll and args.poll > 0
+
+
+def test_a_missing_folder_is_one_line_and_no_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("plams-tui: error:") and "nope" in err
