@@ -37,6 +37,8 @@ def with_ancestors(rels: set[str]) -> set[str]:
     """*rels* and every folder above them (a child's change can change its MultiJob)."""
     out = set(rels)
     for rel in rels:
+        if "/" not in rel:
+            continue  # top level (most folders): no ancestor
         p = parent_dir(rel)
         while p:
             out.add(p)
@@ -92,7 +94,9 @@ class Resolver:
         """Decide which of *rels* (and their ancestors) are jobs, and of which kind."""
         todo = with_ancestors(rels)
         folders, kinds = self._folders, self._kinds
-        for rel in sorted(todo, key=depth, reverse=True):
+        # one sort for both passes: folders of the same depth never depend on each other
+        order = sorted(todo, key=depth)
+        for rel in reversed(order):  # deepest first: a folder's kind depends on its subfolders
             folder = folders.get(rel)
             if folder is None:
                 kinds.pop(rel, None)
@@ -111,17 +115,20 @@ class Resolver:
                     kind = "single"
             kinds[rel] = kind
         # full names in the text log: parent/child, without jobs_in_directory folders
-        for rel in sorted(todo, key=depth):
-            old = self._log_names.pop(rel, None)
+        log_names, log_count = self._log_names, self._log_count
+        for rel in order:  # parents first: a child's name is its parent's plus its own
+            old = log_names.pop(rel, None)
             if old is not None:
-                self._log_count[old] -= 1
+                log_count[old] -= 1
             if not kinds.get(rel):
                 continue
-            p = parent_dir(rel)
-            base = rel.rpartition("/")[2]
-            name = self._log_names[p] + "/" + base if p in self._log_names and kinds.get(p) else base
-            self._log_names[rel] = name
-            self._log_count[name] = self._log_count.get(name, 0) + 1
+            if "/" in rel:
+                p, _, base = rel.rpartition("/")
+                name = log_names[p] + "/" + base if p in log_names and kinds.get(p) else base
+            else:
+                name = rel
+            log_names[rel] = name
+            log_count[name] = log_count.get(name, 0) + 1
 
     def _holds_jobs(self, rel: str) -> bool:
         folder = self._folders.get(rel)
@@ -170,7 +177,11 @@ class Resolver:
             status, source = self._from_children(children)
         span = self._spans.get(csv_row.timeline) if csv_row is not None else None  # the usual case, inline
         start, end = span if span is not None else self._times(csv_row, log_name, status)
-        if kind == "single" and self.hashing:
+        if kind != "single":
+            job_hash = None
+        elif self.hashing == "input":  # the default, inline
+            job_hash = folder.in_hash
+        elif self.hashing:
             job_hash = combine_hashes(self.hashing, folder.in_hash, folder.run_hash)
         else:
             job_hash = None
@@ -272,10 +283,7 @@ class Resolver:
 
     def _link_copies(self, rels: set[str]) -> None:
         """Set copied_from on the records of *rels* that rerun prevention copied."""
-        by_hash: dict[str, list[str]] = {}
-        for rec in self._records.values():
-            if rec.hash is not None:
-                by_hash.setdefault(rec.hash, []).append(rec.path)
+        by_hash: dict[str, list[str]] | None = None  # built when the first copy needs it (most scans: none)
         copies = self._log.copies
         by_log_name: dict[str, list[str]] = {}
         if copies:
@@ -289,6 +297,11 @@ class Resolver:
             if rec.status != "copied" and logged is None:
                 source = None
             else:
+                if by_hash is None:
+                    by_hash = {}
+                    for other in self._records.values():
+                        if other.hash is not None:
+                            by_hash.setdefault(other.hash, []).append(other.path)
                 source = self._copy_source(rec, by_hash.get(rec.hash or "", []), logged, by_log_name)
             if source != rec.copied_from:
                 self._records[rel] = _replace(rec, copied_from=source)

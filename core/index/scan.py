@@ -195,7 +195,9 @@ class WorkdirIndex(Resolver):
     def __iter__(self) -> Iterator[JobRecord]:
         with self._lock:
             if self._order is None:
-                self._order = sorted(self._records, key=lambda r: r.split("/"))
+                # folder-tree order: by path components. "/" as NUL (lower than any character a
+                # name can hold) sorts the strings the same, without a list per path (~4x cheaper)
+                self._order = sorted(self._records, key=_tree_key)
             records = self._records
             return iter([records[r] for r in self._order])
 
@@ -222,7 +224,8 @@ class WorkdirIndex(Resolver):
         with self._lock:
             out = [p for p in (self._csv.problem, self._log.problem) if p]
             for rec in self:
-                out.extend(f"{rec.path}: {p}" for p in rec.problems)
+                if rec.problems:  # rarely: no generator per record
+                    out.extend(f"{rec.path}: {p}" for p in rec.problems)
             return tuple(out)
 
     def detail(self, path: str) -> JobDetail:
@@ -526,6 +529,11 @@ class WorkdirIndex(Resolver):
         for r in gone:
             self._folders.pop(r, None)
         return gone
+
+
+def _tree_key(rel: str) -> str:
+    """Sort key of folder-tree order (the order of ``rel.split("/")``)."""
+    return rel.replace("/", "\0")
 
 
 def _placeholder(rel: str) -> JobRecord:
