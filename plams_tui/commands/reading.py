@@ -43,12 +43,12 @@ def add_read_flags(p: argparse.ArgumentParser) -> None:
 
 
 def scan(args: argparse.Namespace, workdir: str) -> Any:
-    """The index of *workdir*, read as the flags in *args* say."""
+    """The index of *workdir*, read as the flags in *args* say (through the action layer, as the app reads it)."""
     from plams_core.hashing import parse_hashing
-    from plams_core.index import scan_workdir
+    from plams_core.workdir import Workdir
 
     leftover_note(workdir)
-    return scan_workdir(workdir, hashing=parse_hashing(args.hashing), cache=args.cache)
+    return Workdir(workdir, hashing=parse_hashing(args.hashing), cache=args.cache).index
 
 
 def leftover_note(workdir: str) -> None:
