@@ -8,6 +8,8 @@ catch them keep working.
 
 from __future__ import annotations
 
+import os
+
 __all__ = [
     "PlamsError",
     "FileError",
@@ -21,6 +23,7 @@ __all__ = [
     "OptionError",
     "UnsafePickleError",
     "CorruptPickleError",
+    "os_error_line",
 ]
 
 
@@ -77,3 +80,15 @@ class MissingOptionalPackageError(PlamsError):
             f"The optional package '{package_name}' is required for this functionality, but is not "
             "available: install it (pip install ...) and try again."
         )
+
+
+def os_error_line(exc: OSError, doing: str | None = None) -> str:
+    """One line for an :class:`OSError`, for a user: ``[doing: ]PATH: reason``.
+
+    ``cannot create the working folder: /data/plams.123: Permission denied`` rather than a
+    traceback or ``[Errno 13] ...``.
+    """
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    where = os.fsdecode(exc.filename) if exc.filename is not None else None
+    text = f"{where}: {reason}" if where else reason
+    return f"{doing}: {text}" if doing else text

@@ -279,6 +279,7 @@ class JobManager:
         jm.logfile = None  # type: ignore[assignment]
         jm.input = opj(str(jm._workdir), "input")
         jm.job_logfile = None  # type: ignore[assignment]
+        jm._embedded = True  # loads call no method a pickle may define (see _setstate)
         return jm
 
     @property
@@ -506,17 +507,53 @@ class JobManager:
         job.jobmanager = self
         job.default_settings = []
         job.path = path
+        # An embedded manager (plams-tui load/repickle) runs no code from the pickle: a class
+        # the script defined travels by value with its methods, and PLAMS's load_job would call
+        # its __iter__, other_jobs, refresh and hash_input. The base methods run instead and
+        # the hash comes from the files, as the index computes it. A script run by the engine
+        # (python -m plams_core, -r/-l) calls them, as PLAMS does: that is the user's own code.
+        embedded = getattr(self, "_embedded", False)
         if isinstance(job, MultiJob):
             job._lock = _threading.Condition()
-            for child in [*job, *job.other_jobs()]:
+            children = (
+                [*MultiJob.__iter__(job), *MultiJob.other_jobs(job)]
+                if embedded
+                else [*job, *job.other_jobs()]
+            )
+            for child in children:
                 self._setstate(child, opj(path, child.name), job)
-        job.results.refresh()
-        h = job.hash()
+        if embedded:
+            from .results import Results
+
+            if isinstance(job.results, Results):
+                Results.refresh(job.results)
+            h = self._file_hash(job)
+        else:
+            job.results.refresh()
+            h = job.hash()
         if h is not None:
             with self._register_lock:
                 self.hashes[h] = job
         for key in job._dont_pickle:
             job.__dict__[key] = None
+
+    def _file_hash(self, job: Job) -> str | None:
+        """The job's hash from its files (``$JN.in``, ``$JN.run``), as PLAMS defines it; None for MultiJobs."""
+        from .hashing import combine_hashes, sha256
+
+        if isinstance(job, MultiJob) or job.path is None:
+            return None
+        mode = self.settings.get("hashing")
+        if not mode:
+            return None
+        digests = []
+        for ext in ("in", "run"):
+            try:
+                with open(opj(job.path, f"{job.name}.{ext}"), "rb") as f:
+                    digests.append(sha256(f.read()))
+            except OSError:
+                digests.append(None)
+        return combine_hashes(mode, digests[0], digests[1])
 
     # -- the end -------------------------------------------------------------------------------
 

@@ -138,7 +138,7 @@ def _use_dask(address: str, config: Any) -> tuple[Any, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the master script with *argv* (default ``sys.argv[1:]``); returns the exit status."""
-    from .errors import PlamsError
+    from .errors import PlamsError, os_error_line
     from .functions import config, finish, init, log
     from .scripting import script_namespace
 
@@ -176,8 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         init(path=args.path, folder=args.folder)
-    except PlamsError as exc:
-        print(f"plams_core: error: {exc}", file=sys.stderr)
+    except (PlamsError, OSError) as exc:  # OSError: a folder it cannot write (one line, no traceback)
+        msg = os_error_line(exc, "cannot create the working folder") if isinstance(exc, OSError) else exc
+        print(f"plams_core: error: {msg}", file=sys.stderr)
         if restart is not None:
             print(f"plams_core: {restart.end(False)}", file=sys.stderr)
         return EXIT_USAGE

@@ -181,10 +181,14 @@ class LoadedJob:
 
         job = self.job
         module, qualname = class_origin(job)
-        try:
-            digest = job.hash()
-        except Exception:  # a by-value class whose get_input needs what is not here
-            digest = None
+        manager = getattr(job, "jobmanager", None)
+        if getattr(manager, "_embedded", False):
+            digest = manager._file_hash(job)  # type: ignore[union-attr]  # from the files: no method of the pickle runs
+        else:
+            try:
+                digest = job.hash()
+            except Exception:  # a by-value class whose get_input needs what is not here
+                digest = None
         children = getattr(job, "children", None) or []
         if isinstance(children, dict):
             children = list(children.values())

@@ -1,232 +1,55 @@
 """The ``plams-tui`` command: headless subcommands and the entry to the app.
 
-One function per subcommand. ``ls`` and ``show`` only read the working folder through
-:mod:`plams_core.index`; they import neither textual nor the app, so they start fast and
-work without a terminal. Errors a user can act on are printed as one line,
-``plams-tui: error: ...``, with exit status 2.
+One module per subcommand in :mod:`plams_tui.commands` (``ls`` and ``show`` first, then
+:data:`plams_tui.commands.SUBCOMMANDS`). ``ls`` and ``show`` only read the working folder
+through :mod:`plams_core.index`; they import neither textual nor the app, so they start
+fast and work without a terminal.
+
+Errors never end in a traceback: a :class:`~plams_core.errors.PlamsError` (a bad path or
+job, an argument, stdout that cannot be written) or an :class:`OSError` (a folder that
+cannot be written) is printed as one line, ``plams-tui: error: ...``, with exit status 2;
+a closed pipe (``plams-tui ls | head -1``) ends the command quietly with status 0.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import json
-import os
+import importlib
 import sys
 from collections.abc import Sequence
-from typing import Any
+
+from plams_tui import __version__
 
 __all__ = ["main", "build_parser"]
 
 PROG = "plams-tui"
 
 
-class UsageError(Exception):
-    """A bad argument value, reported in one line."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``plams-tui`` (subcommands set ``func``)."""
+    from plams_tui.commands import SUBCOMMANDS
+
     parser = argparse.ArgumentParser(
         prog=PROG, description="Browse, watch and restart PLAMS working folders."
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    ls = sub.add_parser(
-        "ls",
-        help="list the jobs of a working folder",
-        description="List the jobs of a PLAMS working folder without unpickling or running anything from it.",
-    )
-    ls.add_argument("workdir", metavar="WORKDIR")
-    ls.add_argument("--json", action="store_true", help="print a JSON array, one object per job")
-    ls.add_argument(
-        "--status",
-        metavar="S,...",
-        help="only jobs with one of these statuses (also 'unknown' and 'interrupted')",
-    )
-    _add_common(ls)
-    ls.set_defaults(func=cmd_ls)
-
-    show = sub.add_parser(
-        "show",
-        help="show one job in full",
-        description="Show one job of a working folder: files, timeline, .dill state and settings.",
-    )
-    show.add_argument("workdir", metavar="WORKDIR")
-    show.add_argument(
-        "job", metavar="JOBPATH", help="the job folder, relative to WORKDIR (e.g. parent/child)"
-    )
-    show.add_argument("--json", action="store_true", help="print a JSON object")
-    _add_common(show)
-    show.set_defaults(func=cmd_show)
-    import importlib
-
-    from plams_tui.commands import SUBCOMMANDS
-
-    for name in SUBCOMMANDS:
+    for name in ("ls", "show", *SUBCOMMANDS):
         importlib.import_module(f"plams_tui.commands.{name}").add_parser(sub)
     # `plams-tui [WORKDIR]` (the app) is parsed by plams_tui.launch: main() hands over to it.
     return parser
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
-    from plams_core.hashing import HASHING_CHOICES
+def _error(message: str) -> int:
+    from plams_core.index.report import escape_text
 
-    p.add_argument(
-        "--hashing",
-        default="input",
-        metavar="MODE",
-        help="how job hashes are computed from the files: "
-        + ", ".join(HASHING_CHOICES)
-        + " (default: input)",
-    )
-    # Off by default: ls and show write nothing anywhere (the issue asks so), and on plain jobs
-    # a template match is as cheap as a lookup; it pays for big .dill files (bench/README.md).
-    cache = p.add_mutually_exclusive_group()
-    cache.add_argument(
-        "--cache",
-        action="store_true",
-        help="use and update the summary cache in "
-        "$XDG_CACHE_HOME/plams-tui (faster reopening of folders of big .dill files)",
-    )
-    cache.add_argument("--no-cache", action="store_true", help="do not use the cache (the default)")
-
-
-def _scan(args: argparse.Namespace) -> Any:
-    from plams_core.hashing import parse_hashing
-    from plams_core.index import scan_workdir
-
-    _leftover_note(args.workdir)
-    return scan_workdir(args.workdir, hashing=parse_hashing(args.hashing), cache=args.cache)
-
-
-def _leftover_note(workdir: str) -> None:
-    """One line on stderr when an unfinished restart left ``FOLDER.res`` beside the folder (stdout stays data)."""
-    from plams_core.errors import WorkdirError
-    from plams_core.restart import leftover, stash_owner
-
-    owner = stash_owner(workdir)
-    found = leftover(owner if owner is not None else workdir)
-    if found and not found.exists and owner is None:
-        raise WorkdirError(f"{workdir}: no such folder; {found.message}")
-    if found.stashes or (found.discards and owner is None):
-        kept = f"this folder is kept by a restart of {os.path.basename(owner)}; " if owner else ""
-        print(f"{PROG}: note: {kept}{found.message}", file=sys.stderr)
-
-
-def _write(text: str) -> None:
+    # one line, whatever the message holds, and nothing in it may control the terminal
+    line = escape_text(" ".join(message.split()))
     try:
-        sys.stdout.write(text)
-    except UnicodeEncodeError:  # a C locale: write UTF-8 bytes rather than fail on a job name
-        sys.stdout.flush()
-        sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
-    sys.stdout.flush()
-
-
-def _json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n"
-
-
-def _status_text(rec: Any) -> str:
-    return f"{rec.status} (interrupted)" if rec.interrupted else rec.status
-
-
-def cmd_ls(args: argparse.Namespace) -> int:
-    """``plams-tui ls``: every job of the working folder, as a table or JSON."""
-    # The cyclic collector would only walk the index again and again while the output is
-    # built (~8 % of `ls --json` on 20,000 jobs); back on afterwards for in-process callers.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _ls(args)
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _report_problems(problems: Sequence[str]) -> None:
-    """What could not be read, once on stderr: a count, then one line each."""
-    if problems:
-        what = "1 thing" if len(problems) == 1 else f"{len(problems)} things"
-        lines = [f"{PROG}: warning: could not read {what}:", *(f"  {p}" for p in problems)]
-        print("\n".join(lines), file=sys.stderr)
-
-
-def _ls(args: argparse.Namespace) -> int:
-    from plams_core.index import filter_records, parse_status_filter, records_json
-
-    wanted = parse_status_filter(args.status)
-    index = _scan(args)
-    _report_problems(index.problems)
-    records = filter_records(index, wanted)
-    if args.json:
-        _write(records_json(records))
-        return 0
-    rows = [("PATH", "STATUS", "HASH", "CLASS", "DILL")]
-    for r in records:
-        dill = r.dill if r.dill_reason is None or r.dill == "ok" else f"{r.dill}: {r.dill_reason}"
-        rows.append(
-            (
-                r.path + ("/" if r.kind == "multi" else ""),
-                _status_text(r),
-                (r.hash or "-")[:12],
-                r.class_name or "-",
-                dill,
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4] for row in rows
-    ]
-    _write("\n".join(line.rstrip() for line in lines) + "\n")
-    return 0
-
-
-def cmd_show(args: argparse.Namespace) -> int:
-    """``plams-tui show``: one job in full."""
-    index = _scan(args)
-    if index.get(args.job) is None:
-        raise UsageError(f"{args.job}: no such job in {index.root}")
-    data = index.detail(args.job).to_dict()
-    if args.json:
-        _write(_json(data))
-        return 0
-    out = []
-    for key in (
-        "name",
-        "path",
-        "parent",
-        "kind",
-        "class",
-        "class_module",
-        "status",
-        "status_source",
-        "interrupted",
-        "hash",
-        "copied_from",
-        "dill",
-        "dill_reason",
-        "recorded_path",
-        "error",
-        "log_name",
-        "pids",
-    ):
-        if data.get(key) not in (None, [], "", False):
-            out.append(f"{key + ':':15}{data[key]}")
-    out.append(f"{'settings:':15}" + ", ".join(f"{k}={v!r}" for k, v in data["settings"].items()))
-    if data["children"]:
-        out.append("children:")
-        out += [f"  {c}" for c in data["children"]]
-    if data["timeline"]:
-        out.append(f"timeline ({data['timeline_source']}):")
-        out += [f"  {e['time']:32} {e['status']}" for e in data["timeline"]]
-    out.append("files:")
-    for f in data["files"]:
-        size = "dir" if f["is_dir"] else str(f["size"])
-        links = f"  ({f['nlink']} links)" if f["nlink"] > 1 and not f["is_dir"] else ""
-        out.append(f"  {size:>10}  {f['name']}{links}")
-    _write("\n".join(out) + "\n")
-    return 0
+        print(f"{PROG}: error: {line}", file=sys.stderr)
+    except OSError:
+        pass
+    return 2
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
@@ -252,7 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None and not app:
         parser.print_help()
         return 2
-    from plams_core.errors import PlamsError
+    from plams_core.errors import PlamsError, os_error_line
+
+    from .output import OutputError, silence_stdout
 
     try:
         if app:  # `plams-tui [WORKDIR] [--poll [S]]`, `plams-tui --demo [DIR]`
@@ -260,12 +85,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_app(argv)
         return int(func(args))
-    except (PlamsError, UsageError) as exc:
-        message = " ".join(str(exc).split())  # one line, whatever the message holds
-        print(f"{PROG}: error: {message}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # `plams-tui ls | head`
+    except BrokenPipeError:  # `plams-tui ls | head`: the reader has all it wanted
+        silence_stdout()
         return 0
+    except OutputError as exc:
+        silence_stdout()
+        return _error(str(exc))
+    except PlamsError as exc:
+        return _error(str(exc))
+    except OSError as exc:  # a folder that cannot be read or written: say which, no traceback
+        return _error(os_error_line(exc))
     except KeyboardInterrupt:
         return 130
 

@@ -62,11 +62,14 @@ class RecordsUpdated(Message):
 class DetailReady(Message):
     """The detail of one job, read in a worker."""
 
-    def __init__(self, path: str, detail: JobDetail | None, error: str | None = None) -> None:
+    def __init__(
+        self, path: str, detail: JobDetail | None, error: str | None = None, worker: str | None = None
+    ) -> None:
         super().__init__()
         self.path = path
         self.detail = detail
         self.error = error
+        self.worker = worker  # the Dask worker that ran it, when it ran on Dask
 
 
 class RestartOutput(Message):

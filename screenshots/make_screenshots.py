@@ -35,7 +35,7 @@ def _capture(argv: list[str]) -> str:
 
 def _svg(name: str, command: str, output: str) -> None:
     console = Console(
-        record=True, width=100, file=io.StringIO(), force_terminal=True, color_system="truecolor"
+        record=True, width=130, file=io.StringIO(), force_terminal=True, color_system="truecolor"
     )
     console.print(Text("$ " + command, style="bold green"))
     console.print(Text(output.rstrip("\n")), highlight=False)
@@ -98,7 +98,7 @@ def main_() -> int:
         os.chdir(tmp)
         rel = os.path.relpath(workdir, tmp)
         _svg("ls.svg", f"plams-tui ls {rel}", _capture(["ls", "--no-cache", rel]))
-        _svg("show.svg", f"plams-tui show {rel} scan/bad", _capture(["show", "--no-cache", rel, "scan/bad"]))
+        _svg("show.svg", f"plams-tui show {rel} crash", _capture(["show", "--no-cache", rel, "crash"]))
         asyncio.run(_app_screens(Path(workdir)))
     return 0
 

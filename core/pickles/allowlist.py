@@ -19,7 +19,68 @@ Names by purpose:
   (:func:`is_settings_class`), :data:`TIMESTAMP_GLOBALS`, :data:`BINDING_GLOBALS`,
   :data:`DATA_CONSTRUCTORS`, :data:`VALUE_CHECKED_GLOBALS`
 * classes: :data:`SAFE_DATA_INSTANCES` (stdlib/dill/numpy classes whose instances a pickle
-  may create, and how it may fill them), :data:`SAFE_BASES`, :data:`DANGEROUS_CLASS_NAMES`
+  may create, and how it may fill them; :data:`IMPORT_RECORDS` among them),
+  :data:`SAFE_BASES`, :data:`DANGEROUS_CLASS_NAMES`;
+  installed PLAMS and plams_core classes: :data:`HOOKED_CLASSES` (refused),
+  :data:`VETTED_STATE` (allowed with a checked state), :data:`PLAMS_CORE_CLASS_MODULES`
+
+The audit of installed classes
+------------------------------
+A class may be built at load time only if creating it without ``__init__``, setting its
+state, filling it and collecting it run no code chosen by the file beyond plain attribute
+storage. For the stdlib, dill and numpy that is :data:`SAFE_DATA_INSTANCES`. For the classes
+of plams_core and of PLAMS (``scm.plams`` 2024.107 and 2026.104) every class was audited for
+``__new__``, ``__del__``, ``__setstate__``, ``__setattr__``, ``__getattr__``/``__getattribute__``
+(BUILD looks up ``__setstate__``), ``__setitem__``/``append``/``extend``/``add`` (SETITEMS,
+APPENDS, ADDITEMS), ``__hash__``/``__eq__`` (dict keys), ``__init_subclass__`` (a by-value
+subclass) and data descriptors; a class with none of them only gets its ``__dict__`` filled
+(C code). Verdicts (``tests/core/test_dillreader.py::test_every_hooked_installed_class_is_
+refused_or_vetted`` re-runs the audit on the installed packages and fails on a class that is
+neither refused nor vetted):
+
+* refused (:data:`HOOKED_CLASSES`): plams_core ``JobManager`` (``__del__`` closes the file
+  descriptor its state names, ``_lock_fd``: any fd of the loading process), ``LazyWrapper``
+  (calls its stored factory on first use), ``ContextAwareThread`` (a thread); PLAMS
+  ``LogManager`` and ``_XvfbManager`` (``__new__`` hands out the process-wide singleton,
+  whose ``__dict__`` BUILD would then overwrite), ``AMSCalculator``/``AMSJobCalculator``/
+  ``AMSPipeCalculator`` and ``PLAMSMatrix`` (``__new__`` runs with the file's arguments),
+  ``JobAnalysis`` (``__getattr__`` runs when BUILD looks up ``__setstate__``, ``__setattr__``),
+  ``_MetaRunner`` (a metaclass: an instance is a class); ``KFFile`` may be created and given
+  state but not filled (its ``__setitem__`` writes into the KF file its state names), nor
+  ``PDBRecord`` (APPENDS would call its ``extend``, a parser); ``CrossPlatformUnpickler`` (an
+  unpickler).
+  Classes of plams_core's read side and action layer (``index``, ``pickles``, ``workdir``,
+  ``logfile``: frozen dataclasses, the loader's stand-ins) are never in a job pickle: only
+  :data:`PLAMS_CORE_CLASS_MODULES` may give instances.
+* vetted (:data:`VETTED_STATE`): plams_core ``Job``/``SingleJob``/``MultiJob``/``CommandJob``/
+  ``OutputCheckedJob`` (``__setstate__`` copies a dict into ``__dict__``, maps a PLAMS < 2025
+  ``status`` string through ``str()`` and ``JobStatus``, makes a ``Condition``), ``Results``
+  (``__setstate__`` updates ``__dict__``, makes two ``Event``), ``JobRunner`` (``__setstate__``
+  reads ``parallel``, ``maxjobs``, ``maxthreads`` and makes semaphores) and ``DaskJobRunner``
+  (the same, then ``__class__ = JobRunner``: a fixed class, not the file's); PLAMS
+  ``Molecule`` (``__setstate__`` runs ``from_dict``: copies the dict, iterates ``atoms`` and
+  ``bonds``, sets each as an ``Atom``'s/``Bond``'s ``__dict__`` (a non-dict raises in C: the
+  pre-``__getstate__`` format falls back to the state as ``__dict__``), indexes atoms by
+  ``atom1``/``atom2``). Each gets its state checked
+  (a real dict; the values those methods iterate, index or ``str()`` plain data), so the
+  installed code only ever sees data.
+* safe as they are: every other class of plams_core's engine modules and of ``scm.plams``
+  (``Atom``, ``Bond``, ``AMSJob``, ``AMSResults``, scm ``JobRunner``/``JobManager``, which have
+  no ``__del__`` or ``__setstate__``, ...); the ``Settings`` classes (the reader fills them
+  as dicts in C); ``JobStatus`` (an enum lookup); ``Results`` subclasses (their
+  ``__init_subclass__`` only wraps the methods of a by-value subclass, calling none).
+
+Whatever the class, BUILD's ``(state, slotstate)`` form is refused on installed classes:
+the unpickler sets slotstate with ``setattr``, which runs property setters (PLAMS's
+``Job.status`` setter calls the ``on_status_change`` callback of the job's settings, a
+function the file may supply: a live payload in ``tests/fixtures/hostile/dill_payloads.py``).
+A plain dict state goes into ``__dict__`` without any descriptor.
+
+Names are matched by their last part in *any* non-strict module, as for
+:data:`DANGEROUS_CLASS_NAMES`: ``plams_core.JobManager``, ``scm.plams.Molecule`` and a user
+module's ``from plams_core import JobManager`` are the same class. Known limit: a class of a
+user's module that *subclasses* one of them under another name is not seen (its module is the
+user's installed code, which the reader cannot inspect without importing it).
 * names inside by-value classes and arguments: :data:`HOOK_NAMES`, :data:`LOOKUP_HOOKS`,
   :data:`LOCK_ATTRS`, :data:`DILL_SHIMS`, :data:`PLAIN_CODECS`
 """
@@ -42,13 +103,17 @@ __all__ = [
     "DATA_CONSTRUCTORS",
     "DILL_SHIMS",
     "ENUM_MODULES",
+    "HOOKED_CLASSES",
+    "HOOKED_NAME_EXCEPTIONS",
     "HOOK_NAMES",
     "IMPORT_ACTS",
+    "IMPORT_RECORDS",
     "LOCK_ATTRS",
     "LOOKUP_HOOKS",
     "MODULE_ALIASES",
     "NEW",
     "PLAIN_CODECS",
+    "PLAMS_CORE_CLASS_MODULES",
     "SAFE_BASES",
     "SAFE_DATA_INSTANCES",
     "SETITEM",
@@ -58,6 +123,7 @@ __all__ = [
     "STRICT_PACKAGES",
     "TIMESTAMP_GLOBALS",
     "VALUE_CHECKED_GLOBALS",
+    "VETTED_STATE",
     "is_enum_class",
     "is_settings_class",
     "loaded_type",
@@ -220,6 +286,27 @@ def is_settings_class(module: str, name: str) -> bool:
 # Classes
 # --------------------------------------------------------------------------------------
 
+#: The import system's records of where a module came from. A script run through PLAMS's
+#: launcher (``plams script.py``/``scm-plams script.py``, PLAMS 2026.104) runs
+#: in the launcher module's globals, so the functions of a job class defined in the script
+#: (pickled by value by dill) carry ``__loader__`` and ``__spec__`` of
+#: ``scm.plams.scripts.plams``: ``NEWOBJ ()`` of these classes, then ``BUILD`` with a dict of
+#: names, paths and flags. Inert at load time (CPython 3.11-3.13, ``importlib/_bootstrap*.py``):
+#: neither class defines ``__new__``, ``__setstate__``, ``__setattr__`` or
+#: ``__getattr__``, so NEWOBJ is ``object.__new__`` and BUILD fills the instance ``__dict__``
+#: (no property runs, nothing is imported, read or executed; ``FileLoader.__init__`` itself only
+#: stores two names). What would act (``load_module``, ``exec_module``, ``get_data``,
+#: ``get_code``, ``importlib`` functions taking a spec) is only reached by calling a method,
+#: which the reader refuses as for any object. Hashing is refused too (the reader's job):
+#: ``FileLoader.__hash__`` hashes the attributes the pickle stored, and a real pickle never
+#: hashes them (``ModuleSpec`` is unhashable). Not allowed (PLAMS 2024.107's launcher): the
+#: spec of the namespace package ``scm`` (``NamespaceLoader``, ``_NamespacePath``, whose
+#: iteration calls its stored ``_path_finder``) and dill's BUILD of the module ``scm``
+#: (rewrites an installed module's globals at load time).
+IMPORT_RECORDS: frozenset[Global] = frozenset(
+    {("_frozen_importlib_external", "SourceFileLoader"), ("_frozen_importlib", "ModuleSpec")}
+)
+
 #: What the unpickler may do to an instance: create it without ``__init__`` (NEWOBJ),
 #: set its state (BUILD), fill it as a mapping (SETITEMS), a list (APPENDS), a set (ADDITEMS).
 NEW, BUILD, SETITEM, APPEND, ADD = "new", "build", "setitem", "append", "add"
@@ -247,6 +334,7 @@ SAFE_DATA_INSTANCES: Mapping[Global, frozenset[str]] = MappingProxyType(
         ("numpy", "dtype"): frozenset({BUILD}),
         ("numpy", "matrix"): frozenset({NEW, BUILD}),
         ("datetime", "tzinfo"): frozenset({NEW}),
+        **{key: frozenset({NEW, BUILD}) for key in IMPORT_RECORDS},
         **{
             key: frozenset({BUILD, SETITEM, APPEND})
             for key in DATA_CONSTRUCTORS
@@ -307,6 +395,71 @@ DANGEROUS_CLASS_NAMES: frozenset[str] = frozenset(
         "TarFile",
         "NamedTemporaryFile",
         "TemporaryFile",
+    }
+)
+
+#: Installed classes of plams_core and PLAMS whose instances would run code chosen by the
+#: file (see "The audit of installed classes" above): last name -> (refused operations, why).
+#: Matched in any non-strict module, since modules re-export classes.
+HOOKED_CLASSES: Mapping[str, tuple[frozenset[str], str]] = MappingProxyType(
+    {
+        "JobManager": (ALL_OPS, "its __del__ closes the file descriptor named in its state"),
+        "LazyWrapper": (ALL_OPS, "it calls the factory stored in its state"),
+        "ContextAwareThread": (ALL_OPS, "it is a thread"),
+        "LogManager": (ALL_OPS, "its __new__ returns the process's singleton"),
+        "_XvfbManager": (ALL_OPS, "its __new__ returns the process's singleton"),
+        "AMSCalculator": (ALL_OPS, "its __new__ runs with the pickle's arguments"),
+        "AMSJobCalculator": (ALL_OPS, "its __new__ runs with the pickle's arguments"),
+        "AMSPipeCalculator": (ALL_OPS, "its __new__ runs with the pickle's arguments"),
+        "PLAMSMatrix": (ALL_OPS, "its __new__ runs with the pickle's arguments"),
+        "JobAnalysis": (ALL_OPS, "its __getattr__/__setattr__ run on every attribute"),
+        "_MetaRunner": (ALL_OPS, "it is a metaclass"),
+        "KFFile": (frozenset({SETITEM}), "its __setitem__ writes into the KF file"),
+        "PDBRecord": (frozenset({APPEND}), "its extend parses what it is given"),
+        "CrossPlatformUnpickler": (ALL_OPS, "it is an unpickler"),
+    }
+)
+#: Exact ``(module, name)`` globals that share a last name with :data:`HOOKED_CLASSES` but
+#: name an audited class without those hooks: PLAMS's own ``JobManager`` (2024.107 and
+#: 2026.104 define only ``__init__``; the ``__del__`` is plams_core's). A script run through
+#: PLAMS's launcher pickles ``config`` by value, and with it ``config.default_jobmanager``.
+HOOKED_NAME_EXCEPTIONS: frozenset[Global] = frozenset({("scm.plams.core.jobmanager", "JobManager")})
+#: The plams_core modules whose classes a job pickle may instantiate (the engine); every other
+#: plams_core module (index, pickles, workdir, logfile, ...) gives no instances.
+PLAMS_CORE_CLASS_MODULES: frozenset[str] = frozenset(
+    "plams_core" + m
+    for m in (
+        "",
+        ".basejob",
+        ".commandjob",
+        ".demo",
+        ".results",
+        ".settings",
+        ".status",
+        ".jobrunner",
+        ".daskrunner",
+        ".jobmanager",
+        ".errors",
+        ".threading_utils",
+    )
+)
+#: Installed classes whose ``__setstate__`` was vetted for a checked state: last name -> the
+#: rule the reader applies to BUILD's state (see the reader's ``_STATE_RULES``): ``"job"``
+#: (a dict; a PLAMS < 2025 ``status`` without ``_status`` is a string or an enum value),
+#: ``"dict"`` (a dict), ``"runner"`` (a dict whose ``parallel``, ``maxjobs`` and
+#: ``maxthreads`` are plain values), ``"molecule"`` (a dict whose ``atoms`` and ``bonds`` are
+#: lists; when the atoms are dicts, the bonds dicts with int ends).
+VETTED_STATE: Mapping[str, str] = MappingProxyType(
+    {
+        "Job": "job",
+        "SingleJob": "job",
+        "MultiJob": "job",
+        "CommandJob": "job",
+        "OutputCheckedJob": "job",
+        "Results": "dict",
+        "JobRunner": "runner",
+        "DaskJobRunner": "runner",
+        "Molecule": "molecule",
     }
 )
 

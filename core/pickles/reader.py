@@ -53,11 +53,21 @@ Policy (what counts as load-time execution)
   function, a user class) is unsafe.
 * **Instances** (NEWOBJ, NEWOBJ_EX, INST/OBJ without arguments, copyreg reconstructors)
   and their BUILD/SETITEMS/APPENDS/ADDITEMS: classes from the standard library, dill or
-  numpy only from a small safe-data allowlist (``threading.Event``/``Condition``, ...); a
-  class from any other module (scm.plams, plams_core, ``myjobs.py`` beside the script) is
-  fine: creating it without ``__init__`` and filling its ``__dict__`` runs no code of the
-  pickle (its own ``__setstate__`` is installed code the loader chose to trust) - unless
-  its name is a well-known stdlib class re-exported there (``Popen``, ``Thread``, ...).
+  numpy only from a small safe-data allowlist (``threading.Event``/``Condition``, ...). A
+  class from any other module (scm.plams, plams_core, ``myjobs.py`` beside the script) may
+  be built only if building, filling and collecting it runs no code chosen by the file
+  beyond attribute storage: the classes of plams_core and PLAMS were audited (the list and
+  every verdict are in :mod:`.allowlist`): those that would act on the file's state are
+  refused by name in any module (``JobManager``, whose ``__del__`` closes the descriptor its
+  state names; ``KFFile``'s ``__setitem__``, ...; also a well-known stdlib class re-exported
+  there: ``Popen``, ``Thread``, ...), and those whose ``__setstate__`` was vetted (``Job``,
+  ``Results``, ``JobRunner``, PLAMS's ``Molecule``) get their BUILD state checked: a real
+  dict, plain data where that code iterates, indexes or compares it. BUILD's slot state
+  (``(state, slotstate)``: ``setattr``, so property setters run) is refused on any installed
+  class (PLAMS's ``Job.status`` setter calls a callback from the job's settings). A by-value class derived
+  from an installed class inherits both. Only plams_core's engine modules give instances.
+  Known limit: a user module's class under a name of its own is that module's installed
+  code, which the reader cannot inspect without importing it.
 * **By-value classes** (dill's ``_create_type``): bases must be by-value classes, classes
   from non-stdlib modules, or plain builtins (object, dict, list, ...). Unsafe when loading
   would run their own code: ``__init_subclass__`` of a by-value base, ``__set_name__`` /
@@ -116,15 +126,20 @@ from .allowlist import (
     DATA_CONSTRUCTORS,
     DILL_SHIMS,
     HOOK_NAMES,
+    HOOKED_CLASSES,
+    HOOKED_NAME_EXCEPTIONS,
     IMPORT_ACTS,
+    IMPORT_RECORDS,
     LOCK_ATTRS,
     LOOKUP_HOOKS,
     NEW,
     PLAIN_CODECS,
+    PLAMS_CORE_CLASS_MODULES,
     SAFE_BASES,
     SAFE_DATA_INSTANCES,
     SETITEM,
     STRICT_PACKAGES,
+    VETTED_STATE,
     is_enum_class,
     is_settings_class,
     loaded_type,
@@ -270,6 +285,8 @@ class _Obj(metaclass=_StubType):
     # Operation -> exception (class, message) to raise; missing key: allowed.
     _deny: Mapping[str, tuple[type[Exception], str]] = {}
     _kind = "instance"
+    # Installed classes whose __setstate__ was vetted (allowlist.VETTED_STATE): checks BUILD's state.
+    _state_check: Callable[[Any, Any], None] | None = None
 
     args: tuple[Any, ...]
     state: Any  # these three are unset until BUILD, SETITEMS, APPENDS/ADDITEMS
@@ -298,6 +315,9 @@ class _Obj(metaclass=_StubType):
             and state[1]
         ):
             _unsafe(f"sets slot state through {cls._label}.__setattr__ at load time")
+        check = cls._state_check
+        if check is not None:
+            check(cls, state)
         self.state = state
 
     def __setitem__(self, key: Any, value: Any) -> None:
@@ -492,6 +512,8 @@ def _new_global(raw_module: str, name: str) -> Any:
             op: f"creates a {label} object at load time (not in the safe-data allowlist)"
             for op in _ALL_OPS - allowed
         }
+        if key in IMPORT_RECORDS:  # FileLoader.__hash__ would hash what the pickle stored in it
+            unsafe[_HASH] = f"hashes a {label} object at load time"
         deny = _deny_map(unsafe=unsafe)
     elif name.rpartition(".")[2] in DANGEROUS_CLASS_NAMES:
         deny = _deny_map(
@@ -499,8 +521,16 @@ def _new_global(raw_module: str, name: str) -> Any:
                 op: f"creates a {label} object at load time (re-exported stdlib class)" for op in _ALL_OPS
             }
         )
+    elif name.rpartition(".")[2] in HOOKED_CLASSES and key not in HOOKED_NAME_EXCEPTIONS:
+        ops, why = HOOKED_CLASSES[name.rpartition(".")[2]]
+        deny = _deny_map(unsafe={op: f"{_VERBS[op]} a {label} object at load time ({why})" for op in ops})
+    elif top == "plams_core" and module not in PLAMS_CORE_CLASS_MODULES:
+        deny = _deny_map(
+            unsafe={op: f"creates a {label} object at load time (not a job engine class)" for op in _ALL_OPS}
+        )
     else:
         deny = {}
+    rule = VETTED_STATE.get(name.rpartition(".")[2], "no slots")
     return _stub_class(
         name.rpartition(".")[2] or "_",
         _meta(on_call),
@@ -511,7 +541,87 @@ def _new_global(raw_module: str, name: str) -> Any:
         _global=True,
         _deny=deny,
         _strict=strict,
+        _state_check=None if strict else staticmethod(_STATE_RULES[rule]),
     )
+
+
+# --------------------------------------------------------------------------------------
+# Vetted __setstate__ methods (allowlist.VETTED_STATE): what their installed code reads
+# --------------------------------------------------------------------------------------
+
+
+_VERBS: Mapping[str, str] = MappingProxyType(
+    {_NEW: "creates", _BUILD: "sets the state of", _SETITEM: "fills", _APPEND: "fills", _ADD: "fills"}
+)
+
+
+def _plain_value(value: Any) -> bool:
+    return isinstance(value, _PRIMITIVES)
+
+
+def _vetted_dict(cls: Any, state: Any) -> dict[Any, Any]:
+    if type(state) is not dict:
+        _unsafe(f"hands {_describe(state)} to {cls._label}.__setstate__, which runs its code on it")
+    return state
+
+
+def _rule_no_slots(cls: Any, state: Any) -> None:
+    # BUILD's (state, slotstate) form sets slotstate with setattr: a property setter or
+    # __setattr__ of the installed class would run (PLAMS's Job.status calls on_status_change).
+    if type(state) is tuple and len(state) == 2 and state[1]:
+        _unsafe(f"sets attributes of a {cls._label} object through setattr (its properties) at load time")
+
+
+def _rule_dict(cls: Any, state: Any) -> None:
+    _vetted_dict(cls, state)
+
+
+def _rule_job(cls: Any, state: Any) -> None:
+    # Job.__setstate__: dict(state); str(state["status"]) when "_status" is missing (PLAMS < 2025).
+    d = _vetted_dict(cls, state)
+    if "_status" not in d and "status" in d:
+        status = d["status"]
+        if not (
+            type(status) is str or (isinstance(status, _Obj) and type(type(status)).__call__ is _call_enum)
+        ):
+            _unsafe(
+                f"hands {_describe(status)} as the status to {cls._label}.__setstate__, which calls str() on it"
+            )
+
+
+def _rule_runner(cls: Any, state: Any) -> None:
+    # JobRunner.__setstate__: JobRunner.__init__(parallel, maxjobs, maxthreads) compares and stores them.
+    d = _vetted_dict(cls, state)
+    for key in ("parallel", "maxjobs", "maxthreads"):
+        if key in d and not _plain_value(d[key]):
+            _unsafe(f"hands {_describe(d[key])} as {key} to {cls._label}.__setstate__, which compares it")
+
+
+def _rule_molecule(cls: Any, state: Any) -> None:
+    # Molecule.__setstate__ -> from_dict: copy.copy(state), iterates atoms and bonds, sets each
+    # item as an Atom's/Bond's __dict__ (C: a non-dict raises TypeError, calling nothing; then
+    # the old-format fallback stores the state as __dict__) and indexes atoms by each bond's
+    # atom1/atom2 (item lookups on the bond, __index__ of the ends).
+    d = _vetted_dict(cls, state)
+    atoms = d.get("atoms", [])
+    bonds = d.get("bonds", [])
+    if type(atoms) is not list or type(bonds) is not list:
+        _unsafe(f"hands atoms or bonds that are not lists to {cls._label}.__setstate__, which iterates them")
+    if all(type(a) is dict for a in atoms):  # else from_dict stops at the first other atom
+        for bond in bonds:
+            if type(bond) is not dict or not all(type(bond.get(end, 0)) is int for end in ("atom1", "atom2")):
+                _unsafe(f"hands a bond that is not a dict of int ends to {cls._label}.__setstate__")
+
+
+_STATE_RULES: Mapping[str, Callable[[Any, Any], None]] = MappingProxyType(
+    {
+        "no slots": _rule_no_slots,
+        "job": _rule_job,
+        "dict": _rule_dict,
+        "runner": _rule_runner,
+        "molecule": _rule_molecule,
+    }
+)
 
 
 class _SettingsDict(dict, metaclass=_StubType):  # type: ignore[misc]
@@ -520,14 +630,18 @@ class _SettingsDict(dict, metaclass=_StubType):  # type: ignore[misc]
     A Settings pickle is ``NEWOBJ`` (or ``Settings(dict)``) plus ``SETITEMS``; stubs cost
     two Python calls per item and instance. Here NEWOBJ runs ``dict.__new__`` and SETITEMS
     ``dict.__setitem__``, both C, so no code runs but the ``__hash__`` of a stub key (which
-    checks its class as for any dict key). Safe by construction: ``__slots__ = ()`` leaves
+    checks its class as for any dict key). Safe by construction: ``__slots__ = ("state",)`` leaves
     instances without a ``__dict__``, so nothing the pickle stores can shadow
-    ``__setitem__`` or supply a ``__setstate__``; BUILD, APPENDS and ADDITEMS fail in C
-    (corrupt: a real Settings pickle never has them). The class object itself is a stub
+    ``__setitem__`` or supply a ``__setstate__``; APPENDS and ADDITEMS fail in C (corrupt:
+    a real Settings pickle never has them). BUILD is recorded: PLAMS 2026's
+    ``ConfigSettings`` keeps ``__lazylock__`` in its ``__dict__``, and a script run through
+    PLAMS's launcher pickles ``config`` by value; a real load fills the ``__dict__`` in C
+    (slot state, set through ``setattr``, is refused as for every installed class). The
+    class object itself is a stub
     (the ``_StubType`` metaclass and its attributes) for every check that sees it.
     """
 
-    __slots__ = ()
+    __slots__ = ("state",)
     _label = "Settings"
     _module: str | None = None
     _qualname: str | None = None
@@ -538,6 +652,11 @@ class _SettingsDict(dict, metaclass=_StubType):  # type: ignore[misc]
     _hooks: frozenset[str] = frozenset()
     _deny: Mapping[str, tuple[type[Exception], str]] = {}
     _kind = "instance"
+    _state_check = None
+
+    def __setstate__(self, state: Any) -> None:
+        _rule_no_slots(type(self), state)
+        self.state = state
 
 
 def _settings_class(label: str, module: str, name: str) -> type[_SettingsDict]:
@@ -783,6 +902,9 @@ def _call_newobj_ex(cls: _StubType, *args: Any) -> Any:
     return _instance(_check_instance(args[0], "copyreg.__newobj_ex__"), args[1])
 
 
+_NO_DENY_EARLY: Mapping[str, tuple[type[Exception], str]] = MappingProxyType({})
+
+
 def _call_create_type(cls: _StubType, *args: Any) -> Any:
     if len(args) != 4:
         _unsafe("calls dill._dill._create_type with unusual arguments at load time")
@@ -792,6 +914,8 @@ def _call_create_type(cls: _StubType, *args: Any) -> Any:
     if type(name) is not str or type(bases) is not tuple or type(body) is not dict:
         _corrupt("dill._dill._create_type with arguments of the wrong types")
     hooks = set(k for k in body if k in HOOK_NAMES)
+    inherited: dict[str, tuple[type[Exception], str]] = {}
+    state_check = None
     for base in bases:
         if not isinstance(base, _StubType):
             _corrupt(f"by-value class {name} with a base that is not a class")
@@ -799,11 +923,16 @@ def _call_create_type(cls: _StubType, *args: Any) -> Any:
             if "__init_subclass__" in base._hooks:
                 _unsafe(f"creates a subclass of by-value class {base._label}, running its __init_subclass__")
             hooks |= base._hooks
+            inherited.update(base._deny)  # what it inherited from installed classes, too
+            state_check = state_check or base._state_check
         elif base._strict:
             if (base._module, base._qualname) not in SAFE_BASES:
                 _unsafe(f"creates a by-value class derived from {base._label}, which runs its code")
         elif base._deny.get(_NEW) is not None:
             _unsafe(f"creates a by-value class derived from {base._label}")
+        else:  # an installed class: its instances' hooks are the subclass's too
+            inherited.update(base._deny)
+            state_check = state_check or base._state_check
     abc = _is_global(meta, ("abc", "ABCMeta"))
     for key, value in body.items():
         if type(key) is not str:
@@ -816,16 +945,28 @@ def _call_create_type(cls: _StubType, *args: Any) -> Any:
                 or (abc and vhooks & {"__isabstractmethod__", "__get__"})
             ):
                 _unsafe(f"creates by-value class {name} whose attribute {key} runs its own code")
-    return _by_value_class(name, body.get("__module__"), frozenset(hooks))
+    if "__setstate__" in hooks:
+        state_check = None  # BUILD is refused for the class's own __setstate__
+    return _by_value_class(
+        name, body.get("__module__"), frozenset(hooks), inherited=inherited, state_check=state_check
+    )
 
 
-def _by_value_class(name: str, module: Any, hooks: frozenset[str], *, namedtuple: bool = False) -> _StubType:
+def _by_value_class(
+    name: str,
+    module: Any,
+    hooks: frozenset[str],
+    *,
+    namedtuple: bool = False,
+    inherited: Mapping[str, tuple[type[Exception], str]] = _NO_DENY_EARLY,
+    state_check: Callable[[Any, Any], None] | None = None,
+) -> _StubType:
     # Creating a type costs ~5 us and setting its attributes ~3 us more; a read borrows a
     # pooled class made for the same (name, module, hooks) before and gives it back at the end.
     used = _borrowed.__dict__.get("types")
     key = (
-        (name, module, hooks)
-        if used is not None and not namedtuple and type(module) in (str, type(None))
+        (name, module, hooks, state_check)
+        if used is not None and not namedtuple and type(module) in (str, type(None)) and not inherited
         else None
     )
     if key is not None:
@@ -867,8 +1008,10 @@ def _by_value_class(name: str, module: Any, hooks: frozenset[str], *, namedtuple
         "_name": name,
         "_byvalue": True,
         "_hooks": hooks,
-        "_deny": _deny_map(unsafe=unsafe) if unsafe else _NO_DENY,
+        "_deny": {**inherited, **_deny_map(unsafe=unsafe)} if unsafe or inherited else _NO_DENY,
     }
+    if state_check is not None:
+        attrs["_state_check"] = staticmethod(state_check)
     if namedtuple:
         return _stub_class("_", _meta(_call_namedtuple_instance), **attrs)
     if "__getinitargs__" in hooks:
@@ -897,7 +1040,7 @@ def _give_back(used: list[_StubType]) -> None:
 
 
 _NO_DENY: Mapping[str, tuple[type[Exception], str]] = {}
-_POOL: dict[tuple[str, Any, frozenset[str]], list[_StubType]] = {}
+_POOL: dict[tuple[str, Any, frozenset[str], Any], list[_StubType]] = {}
 _POOL_KEYS_MAX = 256
 _POOL_PER_KEY = 8
 _borrowed = threading.local()

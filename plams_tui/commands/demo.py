@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 __all__ = ["add_parser", "run"]
@@ -33,19 +32,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace) -> int:
     """Build (or reuse) the demo working folder and print its listing."""
     from plams_core.demo import build_demo
+    from plams_core.errors import FileError, os_error_line
+
+    from ..output import write
 
     parent = Path(args.parent)
     if not parent.is_dir():
-        print(f"plams-tui: error: {parent} is not a folder", file=sys.stderr)
-        return 2
+        raise FileError(f"{parent}: no such folder" if not parent.exists() else f"{parent}: not a folder")
     existing = parent / DEMO_FOLDER
     if existing.is_dir() and not args.fresh:
         workdir = existing
-        print(f"Demo working folder (reused; --fresh builds a new one): {workdir}")
+        write(f"Demo working folder (reused; --fresh builds a new one): {workdir}\n")
     else:
-        workdir = build_demo(parent, DEMO_FOLDER)
-        print(f"Built demo working folder: {workdir}")
-    sys.stdout.flush()
-    from plams_tui.cli import main
+        try:
+            workdir = build_demo(parent, DEMO_FOLDER)
+        except OSError as exc:  # a folder it cannot write: one line, which folder and why
+            raise FileError(
+                os_error_line(exc, f"cannot build the demo in {parent} (give a folder you can write)")
+            ) from None
+        write(f"Built demo working folder: {workdir}\n")
+    from plams_tui.cli import build_parser
 
-    return main(["ls", os.fspath(workdir)])
+    ls_args = build_parser().parse_args(["ls", os.fspath(workdir)])
+    return int(ls_args.func(ls_args))

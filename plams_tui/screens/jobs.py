@@ -271,13 +271,16 @@ class JobsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="detail")
     def _read_detail(self, path: str) -> None:
+        from plams_core.index.report import dask_worker
+
         try:
             with self.index_lock:
                 detail = self.workdir.detail(path)
+                worker = dask_worker(self.workdir.index, path)
         except Exception as exc:
             self.post_message(DetailReady(path, None, _one_line(exc)))
             return
-        self.post_message(DetailReady(path, detail))
+        self.post_message(DetailReady(path, detail, worker=worker))
 
     def on_detail_ready(self, message: DetailReady) -> None:
         if message.path != self._detail_for:
@@ -290,7 +293,7 @@ class JobsScreen(Screen[None]):
         same: list[str] = []
         if rec.hash and self.model.hash_count[rec.hash] > 1:
             same = sorted(p for p, r in self.model.records.items() if r.hash == rec.hash and p != rec.path)
-        pane.show_detail(message.detail, same)
+        pane.show_detail(message.detail, same, worker=message.worker)
 
     @on(JobTable.Activated)
     def _activated(self, message: JobTable.Activated) -> None:

@@ -64,7 +64,11 @@ def _heading(t: Text, title: str) -> None:
 
 
 def detail_text(
-    root: str, detail: JobDetail, same_hash: Sequence[str] = (), err_tail: Sequence[str] = ()
+    root: str,
+    detail: JobDetail,
+    same_hash: Sequence[str] = (),
+    err_tail: Sequence[str] = (),
+    worker: str | None = None,
 ) -> Text:
     """The left side of the pane for one job, as a :class:`Text` (names are escaped, never markup)."""
     rec = detail.record
@@ -84,6 +88,9 @@ def detail_text(
     t.append(rec.dill + (f": {safe(rec.dill_reason)}" if rec.dill_reason else ""))
     if rec.pids:
         t.append("\nprocesses " + ", ".join(map(str, rec.pids)), style="yellow")
+    if worker:
+        t.append("\nDask worker ")
+        t.append(safe(worker), style="cyan")
     if rec.copied_from:
         t.append("\ncopied from ")
         t.append(safe(rec.copied_from), style="cyan")
@@ -148,7 +155,9 @@ class DetailPane(Horizontal):
             yield Static(Text("Select a job", style="dim"), id="detail-text")
         yield OptionList(id="detail-files")
 
-    def show_detail(self, detail: JobDetail, same_hash: Sequence[str] = ()) -> None:
+    def show_detail(
+        self, detail: JobDetail, same_hash: Sequence[str] = (), *, worker: str | None = None
+    ) -> None:
         """Show *detail* (the job under the cursor)."""
         rec = detail.record
         self.job = rec.path
@@ -158,7 +167,7 @@ class DetailPane(Horizontal):
             tail = tail_lines(os.path.join(folder, rec.name + ".err"), 5) or tail_lines(
                 os.path.join(folder, rec.name + ".out"), 5
             )
-        self.query_one("#detail-text", Static).update(detail_text(self.root, detail, same_hash, tail))
+        self.query_one("#detail-text", Static).update(detail_text(self.root, detail, same_hash, tail, worker))
         files = self.query_one("#detail-files", OptionList)
         self._files = []
         options = []

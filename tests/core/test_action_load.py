@@ -214,7 +214,8 @@ def test_allow_unsafe_loads_what_the_reader_refuses(
 
 
 def test_only_plams_cores_data_classes_are_real(tmp_path: Path, jm: JobManager) -> None:
-    """A pickle that names plams_core's JobManager gets a stand-in: its __del__ would close an fd from the state."""
+    """A pickle that names plams_core's JobManager is unsafe (its __del__ would close an fd from the
+    state); loaded anyway (allow_unsafe), it still gets a stand-in and the fd stays open."""
     import copyreg
     import gc
 
@@ -232,13 +233,60 @@ def test_only_plams_cores_data_classes_are_real(tmp_path: Path, jm: JobManager) 
     job.run(jobrunner=JobRunner(), jobmanager=jm)
     job.extra = Sneaky()
     data = dill.dumps(job)
-    assert read_dill_bytes(data).verdict == "ok"  # the reader lets it through: the loader must not
+    info = read_dill_bytes(data)
+    assert info.verdict == "unsafe" and "JobManager" in (info.reason or "")
     Path(jm.workdir, "j", "j.dill").write_bytes(data)
     try:
-        loaded = Workdir(jm.workdir).load("j")
+        with pytest.raises(UnsafePickleError):
+            Workdir(jm.workdir).load("j")
+        loaded = Workdir(jm.workdir).load("j", allow_unsafe=True)  # the loader is a second guard
         assert repr(loaded.job.extra) == "<plams_core.jobmanager.JobManager (stand-in)>"
         del loaded
         gc.collect()
         os.fstat(victim)  # still open
     finally:
         os.close(victim)
+
+
+BY_VALUE_SCRIPT = """\
+import os
+from plams_core import *
+
+class Sneaky(SingleJob):
+    def get_input(self):
+        open(os.path.join({canary_dir!r}, "get_input-ran"), "a").close()
+        return "sneaky input"
+    def get_runscript(self):
+        return "echo ok"
+
+class Group(MultiJob):
+    def other_jobs(self):
+        open(os.path.join({canary_dir!r}, "other_jobs-ran"), "a").close()
+        return []
+
+init(path={root!r}, folder="wd")
+Sneaky(name="sneaky").run()
+Group(name="group", children=[Sneaky(name="child")]).run()
+finish()
+"""
+
+
+def test_load_runs_no_method_a_script_defined_class_brings(tmp_path: Path) -> None:
+    # A class defined in the script travels by value with its methods: the reader says ok
+    # (defining is not calling), so loading must not call them either (PLAMS's load_job would,
+    # through hash() and the MultiJob's iteration).
+    canaries = tmp_path / "canaries"
+    canaries.mkdir()
+    script = tmp_path / "script.py"
+    script.write_text(BY_VALUE_SCRIPT.format(canary_dir=str(canaries), root=str(tmp_path)))
+    subprocess.run([sys.executable, str(script)], check=True, capture_output=True, timeout=120)
+    for f in canaries.iterdir():
+        f.unlink()  # the run itself called them, as it should
+    workdir = Workdir(tmp_path / "wd")
+    records = {r.path: r for r in workdir.records()}
+    assert records["sneaky"].dill == records["group"].dill == "ok"
+    single = workdir.load("sneaky").to_dict()
+    group = workdir.load("group").to_dict()
+    assert single["hash"] == records["sneaky"].hash  # from the files, as ls computes it
+    assert group["name"] == "group" and group["children"]
+    assert list(canaries.iterdir()) == []

@@ -102,8 +102,9 @@ def test_table_and_nothing_written(zoo26: Path, capsys: pytest.CaptureFixture[st
     before = snapshot(zoo26)
     code, out, _ = run(capsys, "ls", str(zoo26))
     lines = out.splitlines()
-    assert code == 0 and lines[0].split() == ["PATH", "STATUS", "HASH", "CLASS", "DILL"]
-    assert len(lines) == 19
+    assert code == 0
+    assert lines[0].split() == ["PATH", "STATUS", "START", "END", "RUNTIME", "HASH", "CLASS", "DILL"]
+    assert len(lines) == 20 and lines[-1].startswith("18 jobs: ")
     assert lines[0].index("STATUS") == next(line for line in lines if line.startswith("crash ")).index(
         "crashed"
     )

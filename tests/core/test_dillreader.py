@@ -51,6 +51,7 @@ DILL_PAYLOAD_NAMES = (
     "byvalue_hash_key",
     "byvalue_getattr",
     "byvalue_metaclass",
+    "plams_status_setter_via_slot_state",
 )
 LIVE_NAMES = (*payloads.LIVE, *DILL_PAYLOAD_NAMES)
 
@@ -964,8 +965,212 @@ def test_hostile_payloads_stay_unsafe_with_templates_learnt(
         read_dill_summary(path)
     assert templates._templates  # real job pickles were learnt
     monkeypatch.chdir(tmp_path)
-    for name, data in hostile.items():
+    installed = {**payloads.fd_closers(VICTIM_FD), **payloads.REFUSED_INSTALLED}
+    for name, data in {**hostile, **installed}.items():
         assert _summary(data, tmp_path)[0] == "unsafe", name
     gc.collect()
     time.sleep(0.05)
     assert not (tmp_path / CANARY).exists()
+
+
+# --------------------------------------------------------------------------------------
+# Installed classes that act on the file's state (the audit in plams_core.pickles.allowlist)
+# --------------------------------------------------------------------------------------
+
+FD_LOADER = textwrap.dedent(
+    """
+    import gc, os, sys
+    {prelude}
+    import dill
+    fd = int(sys.argv[2])
+    os.dup2(os.open(os.devnull, os.O_RDONLY), fd)
+    try:
+        obj = dill.loads(open(sys.argv[1], "rb").read())
+        print("loaded", type(obj).__module__, type(obj).__name__)
+        del obj
+    except BaseException as exc:
+        print(type(exc).__name__, exc)
+    gc.collect()
+    try:
+        os.fstat(fd)
+        print("fd open")
+    except OSError:
+        print("fd closed")
+    """
+)
+VICTIM_FD = 77
+
+
+@pytest.mark.parametrize("prelude", ["", "import scm.plams"], ids=["dill", "with-real-plams"])
+@pytest.mark.parametrize("name", list(payloads.fd_closers(VICTIM_FD)))
+def test_job_manager_payload_closes_a_descriptor_when_really_loaded(
+    name: str, prelude: str, tmp_path: Path
+) -> None:
+    """Guards the test below: a plain dill.loads (also in a process that imported real PLAMS)
+    builds plams_core's JobManager, whose __del__ closes the descriptor the file names."""
+    pickled = tmp_path / f"{name}.dill"
+    pickled.write_bytes(payloads.fd_closers(VICTIM_FD)[name])
+    proc = subprocess.run(
+        [sys.executable, "-c", FD_LOADER.format(prelude=prelude), str(pickled), str(VICTIM_FD)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "loaded plams_core.jobmanager JobManager" in proc.stdout, proc.stdout + proc.stderr
+    assert "fd closed" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("name", list(payloads.fd_closers(VICTIM_FD)))
+def test_job_manager_payload_is_unsafe_and_closes_nothing(name: str, tmp_path: Path) -> None:
+    from plams_core.errors import UnsafePickleError
+    from plams_core.pickles.loader import load_dill
+
+    victim = os.open(os.devnull, os.O_RDONLY)
+    try:
+        pickled = tmp_path / "job.dill"
+        pickled.write_bytes(payloads.fd_closers(victim)[name])
+        modules_before = set(sys.modules)
+        info = read_dill(pickled)
+        assert info.verdict == "unsafe", info
+        assert "JobManager" in (info.reason or "") and "__del__" in (info.reason or "")
+        assert set(sys.modules) - modules_before == set()
+        with pytest.raises(UnsafePickleError):
+            load_dill(pickled)
+        gc.collect()
+        os.fstat(victim)  # still open: raises OSError if anything closed it
+    finally:
+        os.close(victim)
+
+
+@pytest.mark.parametrize("name", list(payloads.REFUSED_INSTALLED))
+def test_installed_classes_that_act_on_their_state_are_unsafe(name: str) -> None:
+    modules_before = set(sys.modules)
+    info = read_dill_bytes(payloads.REFUSED_INSTALLED[name])
+    assert info.verdict == "unsafe", (name, info)
+    assert set(sys.modules) - modules_before == set()
+
+
+class JobMonitor:
+    """Same length as ``JobManager``: a sibling that differs only in the class's name."""
+
+
+def test_a_sibling_naming_the_job_manager_gets_the_full_readers_answer(
+    templates: Any, tmp_path: Path
+) -> None:
+    job = FakeJob("job_1", {"keep": "all"})
+    monitor = JobMonitor()
+    monitor._lock_fd = 5  # type: ignore[attr-defined]
+    job.manager = monitor  # type: ignore[attr-defined]
+    ok = pickle.dumps(job, protocol=4)
+    assert _summary(ok, tmp_path) == _full(ok) and _full(ok)[0] == "ok"
+    assert _summary(ok.replace(b"job_1", b"job_2"), tmp_path)[0] == "ok"
+    assert templates.hits == 1  # the template is live for this family
+    hostile = ok.replace(b"JobMonitor", b"JobManager")
+    assert len(hostile) == len(ok)
+    assert _summary(hostile, tmp_path) == _full(hostile)
+    assert _full(hostile)[0] == "unsafe"
+
+
+# What a class may define that runs when a pickle creates it without __init__, sets its state,
+# fills it, uses it as a dict key or collects it.
+_LOAD_HOOKS = (
+    "__new__",
+    "__del__",
+    "__setstate__",
+    "__setattr__",
+    "__getattr__",
+    "__getattribute__",
+    "__setitem__",
+    "append",
+    "extend",
+    "add",
+    "__init_subclass__",
+)
+
+
+def _installed_classes(package: str) -> dict[tuple[str, str], type]:
+    import importlib
+    import inspect
+    import pkgutil
+    import warnings
+
+    found: dict[tuple[str, str], type] = {}
+    root = importlib.import_module(package)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        modules = [root]
+        for info in pkgutil.walk_packages(root.__path__, package + "."):
+            if ".tests" in info.name or "unit_test" in info.name:
+                continue
+            try:
+                modules.append(importlib.import_module(info.name))
+            except Exception:  # optional dependencies (ase, rdkit, ...) missing: not loadable by PLAMS either
+                continue
+    for module in modules:
+        for obj in vars(module).values():
+            if inspect.isclass(obj) and obj.__module__.startswith(package):
+                found[(obj.__module__, obj.__qualname__)] = obj
+    return found
+
+
+def _hooks_of(cls: type) -> set[str]:
+    hooks = set()
+    for hook in _LOAD_HOOKS:
+        for klass in cls.__mro__:
+            if hook in vars(klass):
+                if klass.__module__ in ("builtins", "abc", "typing", "enum", "collections.abc", "numpy"):
+                    break
+                hooks.add(hook)
+                break
+    return hooks
+
+
+@pytest.mark.parametrize("package", ["plams_core", "scm.plams"])
+def test_every_hooked_installed_class_is_refused_or_vetted(package: str) -> None:
+    """Re-runs the audit of plams_core.pickles.allowlist on the installed packages: a class whose
+    instances run code when built, given state or collected is refused by the reader, or its
+    __setstate__ was vetted (and a state that is not a dict is unsafe), or it is a Settings class
+    (filled as a dict), an enum (a lookup) or a Results class (__init_subclass__ only wraps)."""
+    from plams_core.pickles.allowlist import (
+        HOOKED_CLASSES,
+        PLAMS_CORE_CLASS_MODULES,
+        VETTED_STATE,
+        is_settings_class,
+    )
+
+    unaudited = []
+    for (module, qualname), cls in sorted(_installed_classes(package).items()):
+        hooks = _hooks_of(cls)
+        if not qualname.isidentifier():
+            continue  # the reader's own stub classes: not nameable in a pickle
+        if (
+            not hooks
+            or "." in qualname
+            or (package == "plams_core" and module not in PLAMS_CORE_CLASS_MODULES)
+        ):
+            if hooks and "." not in qualname:
+                info = read_dill_bytes(payloads.pickle_of(payloads.glob(module, qualname) + b")\x81."))
+                assert info.verdict == "unsafe", (module, qualname, info)
+            continue
+        if is_settings_class(module, qualname) or issubclass(cls, __import__("enum").Enum):
+            continue
+        if hooks == {"__init_subclass__"} and qualname.endswith("Results") or qualname == "ApplyRestrict":
+            continue
+        made = payloads.glob(module, qualname) + b")\x81"
+        if qualname in HOOKED_CLASSES:
+            ops, _ = HOOKED_CLASSES[qualname]
+            # NEWOBJ, then the refused operation on the object (SETITEM, APPEND)
+            fill = {
+                "new": b"",
+                "setitem": payloads.text("k") + payloads.integer(1) + b"s",
+                "append": b"K\x01a",
+            }
+            filled = made + fill["new" if "new" in ops else min(ops)]
+            assert read_dill_bytes(payloads.pickle_of(filled)).verdict == "unsafe", (module, qualname)
+        elif qualname in VETTED_STATE:
+            built = made + payloads.glob("myjobs", "Thing") + b")\x81b"
+            assert read_dill_bytes(payloads.pickle_of(built)).verdict == "unsafe", (module, qualname)
+        else:
+            unaudited.append(f"{module}.{qualname}: {sorted(hooks)}")
+    assert unaudited == []
