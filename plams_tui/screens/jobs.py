@@ -533,9 +533,7 @@ class JobsScreen(Screen[None]):
                 self._run.cancel()
                 self.query_one(RestartLog).set_state("cancelling")
 
-        self.app.push_screen(
-            ConfirmDialog(Text("Cancel the running restart?"), body, "Cancel restart"), answered
-        )
+        self.app.push_screen(ConfirmDialog(Text("Stop the running restart?"), body, "Stop it"), answered)
 
     def _restarted(self, code: int | None) -> None:
         self.restarting = False

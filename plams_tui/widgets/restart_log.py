@@ -33,7 +33,7 @@ class RestartLog(Log):
 
     def add(self, lines: Iterable[str]) -> None:
         """Append output lines (any text: escaped, never styled)."""
-        self.write_lines([safe(line) for line in lines])
+        self.write_lines([safe(line.expandtabs()) for line in lines])  # tabs as spaces, not \x09
 
     def set_done(self, done: int) -> None:
         if done != self.done:
