@@ -22,7 +22,13 @@ _HERE = Path(__file__).parent
 # Widgets have no CSS_PATH of their own: the app loads their sibling .tcss files.
 _WIDGET_CSS = [
     _HERE / "widgets" / name
-    for name in ("job_table.tcss", "summary_bar.tcss", "detail_pane.tcss", "file_lines.tcss")
+    for name in (
+        "job_table.tcss",
+        "summary_bar.tcss",
+        "detail_pane.tcss",
+        "file_lines.tcss",
+        "restart_log.tcss",
+    )
 ]
 
 

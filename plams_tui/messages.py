@@ -44,11 +44,16 @@ class ScanBatch(Message):
 
 
 class ScanDone(Message):
-    """The first scan finished (``error`` says why it failed, if it did)."""
+    """A scan finished (``error`` says why it failed, if it did).
 
-    def __init__(self, error: str | None = None) -> None:
+    ``paths``: every job the new index holds (rows not among them went away, as after a
+    restart moved the folder aside); None when unknown.
+    """
+
+    def __init__(self, error: str | None = None, paths: frozenset[str] | None = None) -> None:
         super().__init__()
         self.error = error
+        self.paths = paths
 
 
 class RecordsUpdated(Message):
@@ -73,11 +78,7 @@ class DetailReady(Message):
 
 
 class RestartOutput(Message):
-    """A line of a running restart's output (bursts collapse: the latest line is what shows)."""
-
-    def __init__(self, line: str) -> None:
-        super().__init__()
-        self.line = line
+    """A running restart printed lines; the screen takes them from its buffer. Bursts collapse."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RestartOutput)

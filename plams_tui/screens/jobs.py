@@ -38,11 +38,18 @@ from ..messages import (
 from ..model import JobRows
 from ..text import safe
 from ..watcher import Watcher
-from ..widgets import DetailPane, JobTable, SummaryBar
+from ..widgets import DetailPane, JobTable, RestartLog, SummaryBar
 
 __all__ = ["JobsScreen"]
 
 _SOURCES_EVERY = 5.0  # seconds between re-reads of live processes and the csv/log
+
+
+def _inode(path: str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
 
 
 def _one_line(exc: BaseException) -> str:
@@ -58,6 +65,7 @@ class JobsScreen(Screen[None]):
         Binding("escape", "back", "Back/clear", show=False),
         Binding("p", "pause", "Pause"),
         *(Binding(a.key, a.name, a.label) for a in ACTIONS),
+        Binding("x", "cancel_restart", "Cancel restart"),
         Binding("tab", "focus_next", "Next pane", show=False),
     ]
 
@@ -77,6 +85,12 @@ class JobsScreen(Screen[None]):
         self._sources_due = False
         self._detail_for: str | None = None
         self.restarting = False
+        self._run: Any = None  # the RestartRun while a restart runs
+        self._rerun: set[str] = set()  # the jobs the running restart's plan reruns
+        self._restart_t0 = 0.0
+        self._out: list[str] = []  # restart output lines not shown yet (filled by its reader thread)
+        self._out_lock = threading.Lock()
+        self._root_ino = _inode(workdir.root)
 
     @property
     def index_lock(self) -> threading.Lock:
@@ -87,6 +101,7 @@ class JobsScreen(Screen[None]):
         yield JobTable(self.model, id="jobs")
         yield Input(placeholder="filter: name, status, class (enter: keep, esc: clear)", id="filter")
         yield DetailPane(self.workdir.root, id="detail")
+        yield RestartLog(id="restart-log")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -99,6 +114,7 @@ class JobsScreen(Screen[None]):
         self.set_interval(0.1, self._flush)
         self.set_interval(_SOURCES_EVERY, self._sources_tick)
         self.set_interval(1.0, self._tick_running)
+        self.set_interval(0.25, self._follow_root)
         self._scan()
 
     @work(thread=True, group="watcher")
@@ -132,7 +148,9 @@ class JobsScreen(Screen[None]):
         except Exception as exc:  # shown as a notification, never a traceback
             self.post_message(ScanDone(_one_line(exc)))
             return
-        self.post_message(ScanDone())
+        with self.index_lock:
+            paths = frozenset(self.workdir.index.records)
+        self.post_message(ScanDone(paths=paths))
 
     def on_scan_batch(self, message: ScanBatch) -> None:
         first = not self.model.records
@@ -146,6 +164,9 @@ class JobsScreen(Screen[None]):
 
     def on_scan_done(self, message: ScanDone) -> None:
         self.scanning = False
+        gone = [p for p in self.model.records if message.paths is not None and p not in message.paths]
+        if gone:
+            self.model.update([], gone)
         if message.error:
             self.notify(message.error, title="Reading the folder failed", severity="error")
         self._dirty = True
@@ -184,8 +205,10 @@ class JobsScreen(Screen[None]):
         )
         if not self.watch or (self.watcher is None and not self.paused):
             live = "not watching" if not self.paused else live
+        if self._rerun:  # counts of the last restart, also after it ended (the final re-read)
+            self.query_one(RestartLog).set_done(self._restart_done())
         if self.restarting:
-            live = "restarting"
+            live = f"restarting: {self._restart_done()} of {len(self._rerun)} done"
         self.query_one(SummaryBar).show(
             counts=self.model.counts(), shown=shown, live=live, marked=len(self.model.marked)
         )
@@ -204,7 +227,7 @@ class JobsScreen(Screen[None]):
             self._kick_refresh()
 
     def _kick_refresh(self) -> None:
-        if self.paused or self.scanning or self.restarting:
+        if self.paused or self.scanning:
             return
         with self._refresh_state:
             if self._refreshing:
@@ -341,6 +364,8 @@ class JobsScreen(Screen[None]):
             self.model.marked.clear()
             table.refresh()
             self.query_one(SummaryBar).show(marked=0)
+        elif not self.restarting:
+            self.query_one(RestartLog).display = False
 
     @on(JobTable.MarksChanged)
     def _marks_changed(self) -> None:
@@ -430,7 +455,7 @@ class JobsScreen(Screen[None]):
         self._plan_and_confirm("clean")
 
     def action_restart(self) -> None:
-        """Plan a restart (``plams -r``), show it, and run it in a subprocess once confirmed."""
+        """Plan a restart (``plams -r``), show it, run it in a subprocess once confirmed, live."""
         action = self._action("restart")
         if self._start(action) is None or self.restarting:
             return
@@ -438,9 +463,7 @@ class JobsScreen(Screen[None]):
         def ask(plan: Any) -> None:
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self.restarting = True
-                    self._update_summary()
-                    self._run_restart(plan)
+                    self._begin_restart(plan)
 
             self.app.push_screen(
                 ConfirmDialog(Text(f"{action.label}: {action.help}"), describe_plan(plan), action.verb),
@@ -449,15 +472,43 @@ class JobsScreen(Screen[None]):
 
         self._in_thread(self.workdir.plan_restart, ask, action.label)
 
+    def _begin_restart(self, plan: Any) -> None:
+        self.restarting = True
+        self._rerun = {j.path for j in plan.rerun}
+        self._restart_t0 = time.time()
+        self.query_one(RestartLog).begin(len(self._rerun))
+        self.refresh_bindings()
+        self._update_summary()
+        self._run_restart(plan)
+
+    def _restart_done(self) -> int:
+        """Jobs of the plan's rerun list whose row says they ended since the restart began."""
+        t0 = self._restart_t0 - 1.0  # the index's times have second resolution in the text log
+        done = 0
+        for path in self._rerun:
+            rec = self.model.records.get(path)
+            if rec is not None and rec.end is not None and rec.end >= t0:
+                done += 1
+        return done
+
+    def _restart_line(self, line: str) -> None:
+        # the restart's reader thread: buffer, and tell the screen once per burst
+        with self._out_lock:
+            first = not self._out
+            self._out.append(line)
+        if first:
+            self.post_message(RestartOutput())
+
+    def on_restart_output(self, message: RestartOutput) -> None:
+        with self._out_lock:
+            lines, self._out = self._out, []
+        self.query_one(RestartLog).add(lines)
+
     @work(thread=True, group="restart")
     def _run_restart(self, plan: Any) -> None:
-        # live updates wait: the restart moves the folder aside and runs the script in it again
         try:
-            run = self.workdir.start_restart(
-                plan, on_output=lambda line: self.post_message(RestartOutput(line))
-            )
-            self.app.call_from_thread(self.notify, "Restart running (its output shows in the summary bar)")
-            code = run.wait()
+            self._run = self.workdir.start_restart(plan, on_output=self._restart_line)
+            code: int | None = self._run.wait()
         except Exception as exc:
             self.app.call_from_thread(
                 self.notify, safe(_one_line(exc)), title="Restart failed", severity="error", markup=False
@@ -465,22 +516,72 @@ class JobsScreen(Screen[None]):
             code = None
         self.app.call_from_thread(self._restarted, code)
 
-    def on_restart_output(self, message: RestartOutput) -> None:
-        self.query_one(SummaryBar).show(progress="restart: " + safe(message.line.rstrip()))
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_restart":
+            return True if self.restarting else None  # shown greyed out while no restart runs
+        return True
+
+    def action_cancel_restart(self) -> None:
+        """Ask, then stop the running restart as Ctrl-C would (SIGINT to its process group)."""
+        if not self.restarting:
+            return
+        body = Text(
+            "SIGINT goes to the restart's script and the jobs it runs. Jobs that finished stay "
+            "finished; the folder keeps what the restart did so far, and the next restart resumes "
+            "from it without rerunning anything that finished."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.restarting and self._run is not None:
+                self._run.cancel()
+                self.query_one(RestartLog).set_state("cancelling")
+
+        self.app.push_screen(ConfirmDialog(Text("Stop the running restart?"), body, "Stop it"), answered)
 
     def _restarted(self, code: int | None) -> None:
         self.restarting = False
+        self._run = None
+        self.refresh_bindings()
+        state = (
+            "did not start"
+            if code is None
+            else ("cancelled" if code == 130 else f"ended, return code {code}")
+        )
+        self.query_one(RestartLog).set_state(state + " (esc hides)")
         if code is not None:
-            self.notify(
-                f"Restart finished (return code {code})", severity="information" if code == 0 else "warning"
-            )
-        # the folder was moved aside and written again: watch and read it afresh
-        if self.watcher is not None:
-            self.watcher.stop()
-            self.watcher = Watcher(self.workdir.root, self.post_message, poll=self.poll)
-            self._start_watcher(self.watcher)
+            self.notify(f"Restart {state}", severity="information" if code == 0 else "warning")
+        self._rewatch()  # statuses as the folder says now
+
+    # -- following the folder's path
+
+    def _follow_root(self) -> None:
+        # An in-place restart moves the folder aside and makes a new one at the same path; the
+        # inotify watches went with the old inode: follow the path (a stat, four times a second).
+        if self.paused or self.scanning:
+            return
+        ino = _inode(self.workdir.root)
+        if ino is not None and ino != self._root_ino:
+            self._rewatch()
+
+    def _rewatch(self) -> None:
+        """Watch the folder at its path afresh and read it again (new rows, gone rows dropped)."""
+        self._root_ino = _inode(self.workdir.root)
         self.scanning = True
-        self._scan()
+        old, self.watcher = self.watcher, None
+        if self.watch:
+            self.watcher = Watcher(self.workdir.root, self.post_message, poll=self.poll)
+        self._swap_watcher(old, self.watcher)
+
+    @work(thread=True, group="watcher")
+    def _swap_watcher(self, old: Watcher | None, new: Watcher | None) -> None:
+        if old is not None:
+            old.stop()
+        if new is not None:
+            try:
+                new.start()
+            except OSError as exc:
+                self.post_message(WatcherNote(f"live updates off: {_one_line(exc)}"))
+        self.app.call_from_thread(self._scan)
 
     def action_load(self) -> None:
         action = self._action("load")

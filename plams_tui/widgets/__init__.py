@@ -1,8 +1,9 @@
-"""Widgets of the app: the job table, the summary bar, the detail pane, the file lines."""
+"""Widgets of the app: the job table, the summary bar, the detail pane, the file lines, the restart's log."""
 
 from .detail_pane import DetailPane
 from .file_lines import FileLines
 from .job_table import JobTable
+from .restart_log import RestartLog
 from .summary_bar import SummaryBar
 
-__all__ = ["DetailPane", "FileLines", "JobTable", "SummaryBar"]
+__all__ = ["DetailPane", "FileLines", "JobTable", "RestartLog", "SummaryBar"]
