@@ -28,7 +28,11 @@ class UsageError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``plams-tui`` (subcommands set ``func``)."""
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Browse, watch and restart PLAMS working folders."
+        prog=PROG,
+        usage=f"{PROG} [WORKDIR] [--poll [SECONDS]] [--demo [DIR]] [--hashing H]\n       {PROG} COMMAND ...",
+        description="Browse, watch and restart PLAMS working folders. Without a COMMAND, open "
+        "WORKDIR (default: here) in the interactive app; --demo [DIR] builds the demo folder in DIR "
+        "(made if missing) and opens it; --poll [SECONDS] polls for changes instead of inotify.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
