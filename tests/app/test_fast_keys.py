@@ -64,3 +64,25 @@ def test_keys_right_after_slash_go_to_the_file_search(demo: Path) -> None:
             assert viewer.pattern == "5555" and lines.current == 5555
 
     asyncio.run(go())
+
+
+def test_j_and_k_move_in_the_detail_pane_file_list(demo: Path) -> None:
+    from plams_tui.widgets import DetailPane, JobTable
+
+    async def go() -> None:
+        app = make_app(demo, watch=False)
+        async with app.run_test(size=(160, 50)) as pilot:
+            screen = await scanned(pilot, app)
+            assert screen.query_one(JobTable).move_to("optimize")
+            pane = screen.query_one(DetailPane)
+            await until(pilot, lambda: pane.job == "optimize", what="the detail of optimize")
+            await pilot.press("enter")
+            files = pane.query_one("#detail-files")
+            await until(pilot, lambda: app.focused is files, what="the file list")
+            files.highlighted = 0
+            await pilot.press("j", "j")
+            assert files.highlighted == 2
+            await pilot.press("k")
+            assert files.highlighted == 1
+
+    asyncio.run(go())
