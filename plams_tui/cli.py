@@ -30,7 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     from plams_tui.commands import SUBCOMMANDS
 
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Browse, watch and restart PLAMS working folders."
+        prog=PROG,
+        usage=f"{PROG} [WORKDIR] [--poll [SECONDS]] [--demo [DIR]] [--hashing H]\n       {PROG} COMMAND ...",
+        description="Browse, watch and restart PLAMS working folders. Without a COMMAND, open "
+        "WORKDIR (default: here) in the interactive app; --demo [DIR] builds the demo folder in DIR "
+        "(made if missing) and opens it; --poll [SECONDS] polls for changes instead of inotify.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

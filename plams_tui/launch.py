@@ -75,8 +75,12 @@ def run_app(argv: Sequence[str]) -> int:
         from plams_core.demo import build_demo
 
         parent = args.demo
-        if not os.path.isdir(parent):
+        if os.path.exists(parent) and not os.path.isdir(parent):
             raise PlamsError(f"{parent}: not a folder")
+        try:
+            os.makedirs(parent, exist_ok=True)  # "--demo /tmp/newdir": make it, as mkdir -p would
+        except OSError as exc:
+            raise PlamsError(f"{parent}: cannot make the folder: {exc.strerror}") from None
         existing = os.path.join(parent, "plams_demo")
         workdir = (
             existing

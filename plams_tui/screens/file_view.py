@@ -7,7 +7,7 @@ import shlex
 import subprocess
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -91,7 +91,27 @@ class FileScreen(Screen[None]):
     def action_search(self) -> None:
         box = self.query_one("#search", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)  # at once: the keys typed right after "/" belong to the search
+
+    async def on_key(self, event: events.Key) -> None:
+        # keys delivered with the "/" reached the lines before the box opened: they are the search
+        box = self.query_one("#search", Input)
+        if event.key == "slash" and self.focused is not box:
+            # here, not in the binding: bindings run only after every key already read
+            event.stop()
+            event.prevent_default()
+            self.action_search()
+            return
+        if self.focused is not box:
+            return
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            box.insert_text_at_cursor(event.character)
+        elif event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            await box.action_submit()
 
     @on(Input.Submitted, "#search")
     def _searched(self, event: Input.Submitted) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from plams_core.index import IndexUpdate
 from plams_core.workdir import Workdir
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -334,7 +334,23 @@ class JobsScreen(Screen[None]):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        # Focus now, not after this frame (Widget.focus defers it): keys already read behind the
+        # "/" (a paste, a fast typist, ssh lag) must go to the box, not run as commands.
+        self.set_focus(box)
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys the terminal delivered with the "/" were already on their way to the table when
+        # the box opened: they belong to the box, not to the table's bindings.
+        box = self.query_one("#filter", Input)
+        if event.key == "slash" and self.focused is not box and not isinstance(self.focused, Input):
+            # open the box here, not in the binding: bindings run after every key already read
+            event.stop()
+            event.prevent_default()
+            self.action_filter()
+        elif self.focused is box and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            box.insert_text_at_cursor(event.character)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from plams_core.index import JobDetail, JobRecord
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import OptionList, Static
@@ -133,6 +134,15 @@ def detail_text(
     return t
 
 
+class FileList(OptionList):
+    """The job's files; j/k move as in the table (help lists them for every list)."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+
 class DetailPane(Horizontal):
     """The selected job in full; its files on the right (Enter opens one)."""
 
@@ -153,7 +163,7 @@ class DetailPane(Horizontal):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-info"):
             yield Static(Text("Select a job", style="dim"), id="detail-text")
-        yield OptionList(id="detail-files")
+        yield FileList(id="detail-files")
 
     def show_detail(
         self, detail: JobDetail, same_hash: Sequence[str] = (), *, worker: str | None = None

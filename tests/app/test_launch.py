@@ -25,3 +25,31 @@ def test_a_missing_folder_is_one_line_and_no_app(tmp_path: Path, capsys: pytest.
     assert main([str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("plams-tui: error:") and "nope" in err
+
+
+def test_help_names_the_app_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "WORKDIR" in out and "--demo" in out and "--poll" in out
+
+
+def test_demo_makes_a_missing_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import plams_tui.app
+
+    opened: list[str] = []
+
+    class NoTerminal:  # the app itself is tested by Pilot; here only which folder it gets
+        return_code = 0
+
+        def run(self) -> None:
+            pass
+
+    def fake(workdir: str, **kw: object) -> NoTerminal:
+        opened.append(workdir)
+        return NoTerminal()
+
+    monkeypatch.setattr(plams_tui.app, "make_app", fake)
+    assert main(["--demo", str(tmp_path / "newdir")]) == 0
+    assert opened == [str(tmp_path / "newdir" / "plams_demo")]
+    assert (tmp_path / "newdir" / "plams_demo" / "logfile").exists()
