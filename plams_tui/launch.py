@@ -64,6 +64,46 @@ def build_app_parser() -> argparse.ArgumentParser:
     return p
 
 
+def resolve_workdir(given: str | None) -> str:
+    """The working folder the app opens for *given*, chosen as ``plams-tui ls`` chooses it.
+
+    A working folder opens as it is; a folder inside one opens that working folder; a folder
+    holding working folders opens the newest (named on stderr); a folder of job folders
+    without logs opens too (the index reads it). Anything else is refused in one line
+    (:class:`~plams_core.errors.WorkdirError`), before a scan of, say, all of ``/tmp``.
+    """
+    from plams_core.errors import WorkdirError
+    from plams_core.index.report import (
+        InsideWorkdirError,
+        _holds_job_folders,
+        escape_text,
+        find_workdir,
+        is_working_folder,
+    )
+
+    try:
+        choice = find_workdir(given)
+    except InsideWorkdirError as exc:
+        print(
+            f"plams-tui: opening {escape_text(exc.workdir)}, the working folder {escape_text(exc.path)} is in",
+            file=sys.stderr,
+        )
+        return exc.workdir
+    if choice.picked_in is not None:
+        print(
+            f"plams-tui: opening {escape_text(choice.path)} (the newest of {choice.candidates} working "
+            f"folders in {escape_text(choice.picked_in)})",
+            file=sys.stderr,
+        )
+        return choice.path
+    if not is_working_folder(choice.path) and not _holds_job_folders(choice.path):
+        raise WorkdirError(
+            f"{choice.path}: not a PLAMS working folder (no job folders, logfile, job_logfile.csv or "
+            "plams_workdir*/plams.* folder in it)"
+        )
+    return choice.path
+
+
 def run_app(argv: Sequence[str]) -> int:
     """Parse *argv*, build the app with :func:`plams_tui.app.make_app` and run it."""
     args = build_app_parser().parse_args(list(argv))
@@ -88,7 +128,7 @@ def run_app(argv: Sequence[str]) -> int:
             else os.fspath(build_demo(parent, "plams_demo", running=DEMO_RUNNING))
         )
     else:
-        workdir = args.workdir or "."
+        workdir = resolve_workdir(args.workdir)
     from .app import make_app
 
     app = make_app(workdir, poll=args.poll, hashing=None if args.hashing == "none" else args.hashing)

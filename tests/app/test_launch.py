@@ -53,3 +53,54 @@ def test_demo_makes_a_missing_folder(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert main(["--demo", str(tmp_path / "newdir")]) == 0
     assert opened == [str(tmp_path / "newdir" / "plams_demo")]
     assert (tmp_path / "newdir" / "plams_demo" / "logfile").exists()
+
+
+def _opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import plams_tui.app
+
+    opened: list[str] = []
+
+    class NoTerminal:
+        return_code = 0
+
+        def run(self) -> None:
+            pass
+
+    def fake(workdir: str, **kw: object) -> NoTerminal:
+        opened.append(workdir)
+        return NoTerminal()
+
+    monkeypatch.setattr(plams_tui.app, "make_app", fake)
+    return opened
+
+
+def test_a_folder_that_is_no_working_folder_is_refused_as_ls_refuses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    opened = _opened(monkeypatch)
+    (tmp_path / "notwd" / "sub").mkdir(parents=True)
+    assert main([str(tmp_path / "notwd")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a PLAMS working folder" in err
+    monkeypatch.chdir(tmp_path / "notwd")
+    assert main([]) == 2  # bare plams-tui in such a folder: refused, not a scan of everything below
+    assert opened == []
+
+
+def test_a_folder_of_working_folders_opens_the_newest_and_a_job_folder_its_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    from plams_core.demo import build_demo
+
+    opened = _opened(monkeypatch)
+    old = build_demo(tmp_path, "plams_workdir")
+    new = build_demo(tmp_path, "plams_workdir.002")
+    os.utime(old / "logfile", (1, 1))
+    os.utime(old, (1, 1))
+    monkeypatch.chdir(tmp_path)
+    assert main([]) == 0
+    assert main([str(new / "optimize")]) == 0
+    assert [os.path.realpath(p) for p in opened] == [os.path.realpath(new), os.path.realpath(new)]
+    assert "newest of 2 working folders" in capsys.readouterr().err
