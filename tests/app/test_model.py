@@ -53,3 +53,18 @@ def test_filter_words_and_counts(demo: Path) -> None:
     counts = m.counts()
     assert counts["crashed"] == 2 and counts["copied"] == 1
     assert m.hash_count[m.records["repeat"].hash] == 2
+
+
+def test_names_sort_in_natural_order_filtered_or_not(tmp_path: Path) -> None:
+    from plams_core.demo import build_demo
+
+    wd = build_demo(tmp_path)
+    for n in (10086, 1037, 2, 10):  # as ls sorts them: job2, job10, job1037, job10086
+        (wd / f"again_{n}").mkdir()
+        (wd / f"again_{n}" / f"again_{n}.in").write_text(f"{n}\n")
+    m = model_of(wd)
+    order = [p for p in m.rows if p.startswith("again_")]
+    assert order == ["again_2", "again_10", "again_1037", "again_10086"]
+    m.set_filter("again")
+    m.rebuild()
+    assert list(m.rows) == order
