@@ -36,7 +36,7 @@ from ..messages import (
     WatcherNote,
 )
 from ..model import JobRows
-from ..text import safe
+from ..text import human_bytes, safe
 from ..watcher import Watcher
 from ..widgets import DetailPane, JobTable, RestartLog, SummaryBar
 
@@ -435,6 +435,9 @@ class JobsScreen(Screen[None]):
 
         def ask(plan: Any) -> None:
             title = Text(f"{action.label}: {action.help}")
+            if not _plan_touches(plan):  # nothing to confirm: say why instead of offering to do nothing
+                self.notify(_nothing_to_do(plan), title=action.label, markup=False)
+                return
             body = describe_plan(plan)
 
             def answered(yes: bool | None) -> None:
@@ -456,7 +459,7 @@ class JobsScreen(Screen[None]):
         removed = [p for p in model.records if p not in records]
         if changed or removed:
             self.post_message(RecordsUpdated(IndexUpdate(tuple(changed), tuple(removed))))
-        self.notify(f"{action.label}: done", title=action.label)
+        self.notify(f"{action.label}: {_what_was_done(result)}", title=action.label, markup=False)
 
     def action_repickle(self) -> None:
         self._plan_and_confirm("repickle")
@@ -665,3 +668,29 @@ class JobsScreen(Screen[None]):
             for line in str(python).splitlines():
                 body.append(safe(line) + "\n", style="green")
         self.app.push_screen(ConfirmDialog(Text("Loaded job"), body, None))
+
+
+def _plan_touches(plan: Any) -> bool:
+    """Whether applying *plan* would change anything on disk (jobs renamed or rewritten, files deleted)."""
+    return bool(getattr(plan, "jobs", None) or getattr(plan, "files", None) or getattr(plan, "folders", None))
+
+
+def _nothing_to_do(plan: Any) -> str:
+    """Why *plan* touches nothing: the refused or skipped jobs with their reasons (escaped)."""
+    reasons = [*getattr(plan, "refused", ()), *getattr(plan, "skipped", ())]
+    if not reasons:
+        return "Nothing to do: no job or file qualifies."
+    listed = "; ".join(f"{safe(job)}: {safe(why)}" for job, why in reasons[:5])
+    more = f" (and {len(reasons) - 5} more)" if len(reasons) > 5 else ""
+    return f"Nothing to do. {listed}{more}"
+
+
+def _what_was_done(result: Any) -> str:
+    """One line on what an applied plan did (files and bytes, or jobs)."""
+    files = getattr(result, "files", None)
+    if files is not None:
+        return f"{len(files)} files deleted, {human_bytes(getattr(result, 'bytes', 0) or 0)} freed"
+    jobs = getattr(result, "jobs", None)
+    if jobs is not None:
+        return f"done for {len(jobs)} job{'s' if len(jobs) != 1 else ''}"
+    return "done"

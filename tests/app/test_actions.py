@@ -162,3 +162,24 @@ def test_restart_on_a_folder_without_its_script_says_why(demo: Path) -> None:
             assert not screen.restarting and snap(demo) == before
 
     asyncio.run(go())
+
+
+def test_an_action_with_nothing_to_do_says_why_and_asks_nothing(demo: Path) -> None:
+    async def go() -> None:
+        app = make_app(demo, watch=False)
+        async with app.run_test(size=(160, 50)) as pilot:
+            screen = await scanned(pilot, app)
+            assert screen.query_one(JobTable).move_to("crash")  # no .dill: nothing to repickle
+            before = snapshot_of(demo)
+            await pilot.press("P")
+            await until(
+                pilot,
+                lambda: any("Nothing to do" in str(n.message) for n in app._notifications),
+                what="the notification",
+            )
+            assert not isinstance(app.screen, ConfirmDialog)
+            note = next(str(n.message) for n in app._notifications if "Nothing to do" in str(n.message))
+            assert "crash" in note
+            assert snapshot_of(demo) == before
+
+    asyncio.run(go())
