@@ -46,16 +46,21 @@ def python_calls(root: str, rec: JobRecord) -> list[tuple[str, str]]:
     """For each action, the PLAMS Python (or shell) a user could paste to do it by hand."""
     folder = os.path.join(root, rec.path)
     dill = os.path.join(folder, rec.name + ".dill")
+    restart = f"plams -p {os.path.dirname(root)!r} -f {os.path.basename(root)!r} -r script.py"
+    if rec.dill != "ok":  # nothing to load: say what applies instead of a load() that fails or runs code
+        why = {
+            "missing": "no .dill (PLAMS pickles only successful and copied jobs)",
+            "removed": "taken out of rerun prevention (plams-tui rm; undo with u)",
+            "unsafe": "the .dill would run code when loaded; do not load() it",
+        }.get(rec.dill, f".dill {rec.dill}: load() would fail")
+        return [("why not load", f"# {why}"), ("rerun it with a restart", restart)]
     load = f"job = load({dill!r})"
     calls = [
         ("load", f"from scm.plams import load\n{load}"),
         ("repickle", f"{load}\njob.pickle()"),
         ("remove_job", f"{load}\nconfig.default_jobmanager.remove_job(job)"),
         ("clean", f"{load}\njob.results._clean(job.settings.save)  # what finish() applies"),
-        (
-            "restart",
-            f"plams -p {os.path.dirname(root)!r} -f {os.path.basename(root)!r} -r script.py",
-        ),
+        ("restart", restart),
     ]
     return calls
 

@@ -181,10 +181,13 @@ def test_detail_pane_and_file_viewer(demo: Path) -> None:
             await until(pilot, lambda: pane.job == "crash", what="the detail of crash")
             text = str(pane.query_one("#detail-text").render())
             assert "segmentation fault" in text  # why it crashed: the last lines of .err
-            assert "Timeline" in text and "job = load(" in text
+            assert "Timeline" in text and "job = load(" not in text  # no .dill: nothing to load
+            assert "no .dill" in text and "-r script.py" in text  # a restart reruns it
             assert table.move_to("optimize")
             await until(pilot, lambda: pane.job == "optimize")
-            assert "repeat" in str(pane.query_one("#detail-text").render())  # shares its hash
+            text = str(pane.query_one("#detail-text").render())
+            assert "repeat" in text  # shares its hash
+            assert "job = load(" in text and "job.pickle()" in text
             await pilot.press("enter")  # drill in: the files
             files = pane.query_one("#detail-files")
             assert app.focused is files
