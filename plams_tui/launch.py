@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from .defaults import DEFAULT_POLL_SECONDS
 
@@ -132,8 +133,41 @@ def run_app(argv: Sequence[str]) -> int:
     from .app import make_app
 
     app = make_app(workdir, poll=args.poll, hashing=None if args.hashing == "none" else args.hashing)
-    app.run()
-    if app.return_code:
-        return int(app.return_code)
-    sys.stdout.flush()
-    return 0
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    app.run(loop=loop)  # unlike asyncio.run, returns without waiting for the worker threads
+    code = int(app.return_code or 0)
+    _exit_without_waiting_for_readers(loop, code)
+    return code
+
+
+def _exit_without_waiting_for_readers(loop: Any, code: int) -> None:
+    """Leave at once when a worker thread is still reading (``q`` during the first scan of a big folder).
+
+    The app has quit and restored the terminal, but ``asyncio.run`` would wait for its
+    worker threads, and the scan of 100,000 jobs reads on for 10-20 s. Give them half a
+    second; then flush and ``os._exit``. Nothing is lost: a scan only reads (its helper
+    process ends on the broken pipe), and a write in progress (an action, a restart:
+    :mod:`plams_tui.writes`) is waited for.
+    """
+    import time
+
+    from .writes import writes_in_progress
+
+    if writes_in_progress():  # an action is writing: let it finish, however long
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        return
+    executor = getattr(loop, "_default_executor", None)  # where Textual's thread workers run
+    threads = list(getattr(executor, "_threads", ()))
+    if executor is not None:
+        executor.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + 0.5
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in threads):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    loop.close()

@@ -39,6 +39,7 @@ from ..model import JobRows
 from ..text import human_bytes, safe
 from ..watcher import Watcher
 from ..widgets import DetailPane, JobTable, RestartLog, SummaryBar
+from ..writes import writing
 
 __all__ = ["JobsScreen"]
 
@@ -442,8 +443,13 @@ class JobsScreen(Screen[None]):
 
             def answered(yes: bool | None) -> None:
                 if yes:
+
+                    def apply() -> tuple[Any, dict[str, Any]]:
+                        with writing():  # quitting waits for it (plams_tui.launch)
+                            return apply_fn(plan), dict(self.workdir.index.records)
+
                     self._in_thread(
-                        lambda: (apply_fn(plan), dict(self.workdir.index.records)),
+                        apply,
                         lambda done: self._acted(action, *done),
                         action.label,
                     )
@@ -526,8 +532,9 @@ class JobsScreen(Screen[None]):
     @work(thread=True, group="restart")
     def _run_restart(self, plan: Any) -> None:
         try:
-            self._run = self.workdir.start_restart(plan, on_output=self._restart_line)
-            code: int | None = self._run.wait()
+            with writing():  # quitting waits for the restart, as it always did (plams_tui.launch)
+                self._run = self.workdir.start_restart(plan, on_output=self._restart_line)
+                code: int | None = self._run.wait()
         except Exception as exc:
             self.app.call_from_thread(
                 self.notify, safe(_one_line(exc)), title="Restart failed", severity="error", markup=False

@@ -42,7 +42,7 @@ def test_demo_makes_a_missing_folder(tmp_path: Path, monkeypatch: pytest.MonkeyP
     class NoTerminal:  # the app itself is tested by Pilot; here only which folder it gets
         return_code = 0
 
-        def run(self) -> None:
+        def run(self, **kw: object) -> None:
             pass
 
     def fake(workdir: str, **kw: object) -> NoTerminal:
@@ -63,7 +63,7 @@ def _opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     class NoTerminal:
         return_code = 0
 
-        def run(self) -> None:
+        def run(self, **kw: object) -> None:
             pass
 
     def fake(workdir: str, **kw: object) -> NoTerminal:
@@ -104,3 +104,74 @@ def test_a_folder_of_working_folders_opens_the_newest_and_a_job_folder_its_worki
     assert main([str(new / "optimize")]) == 0
     assert [os.path.realpath(p) for p in opened] == [os.path.realpath(new), os.path.realpath(new)]
     assert "newest of 2 working folders" in capsys.readouterr().err
+
+
+def _app_with_a_busy_worker(release: object, monkeypatch: pytest.MonkeyPatch, writing: bool) -> list[str]:
+    """A stand-in app whose run leaves a thread worker busy (a scan still reading), as quitting early does."""
+    import threading
+
+    import plams_tui.app
+
+    opened: list[str] = []
+
+    class BusyApp:
+        return_code = 0
+
+        def run(self, loop: object = None, **kw: object) -> None:
+            from plams_tui.writes import writing as mark
+
+            started = threading.Event()
+
+            def scan() -> None:
+                if writing:
+                    with mark():
+                        started.set()
+                        release.wait(10)  # type: ignore[attr-defined]
+                else:
+                    started.set()
+                    release.wait(10)  # type: ignore[attr-defined]
+
+            loop.run_in_executor(None, scan)  # type: ignore[attr-defined]
+            started.wait(10)
+            if writing:
+                threading.Timer(1.5, release.set).start()  # longer than the readers' grace  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(plams_tui.app, "make_app", lambda workdir, **kw: opened.append(workdir) or BusyApp())
+    return opened
+
+
+def test_quitting_does_not_wait_for_a_scan_still_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from plams_core.demo import build_demo
+
+    wd = build_demo(tmp_path)
+    release = threading.Event()
+    exits: list[int] = []
+
+    def fake_exit(code: int) -> None:
+        exits.append(code)
+        release.set()  # let the stand-in scan end, as the process's end would
+        raise SystemExit(code)
+
+    monkeypatch.setattr("os._exit", fake_exit)
+    _app_with_a_busy_worker(release, monkeypatch, writing=False)
+    with pytest.raises(SystemExit):
+        main([str(wd)])
+    assert exits == [0]  # left at once instead of waiting for the reader
+
+
+def test_quitting_waits_for_a_write_in_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from plams_core.demo import build_demo
+
+    wd = build_demo(tmp_path)
+    release = threading.Event()
+    exits: list[int] = []
+    monkeypatch.setattr("os._exit", lambda code: exits.append(code))
+    _app_with_a_busy_worker(release, monkeypatch, writing=True)
+    assert main([str(wd)]) == 0
+    assert exits == [] and release.is_set()  # the write finished before the app returned
