@@ -183,3 +183,34 @@ def test_an_action_with_nothing_to_do_says_why_and_asks_nothing(demo: Path) -> N
             assert snapshot_of(demo) == before
 
     asyncio.run(go())
+
+
+def test_clean_confirmed_deletes_exactly_what_the_modal_listed(tmp_path: Path) -> None:
+    from plams_core import CommandJob, JobManager, default_config
+
+    # A run that never reached finish() (killed): the jobs' own `save` is still to be applied.
+    defaults = default_config()
+    defaults.log.stdout = -1
+    jm = JobManager(defaults.jobmanager, tmp_path, "wd", log_settings=defaults.log)
+    job = CommandJob("echo result; echo warning >&2", input="keep the output", name="opt")
+    job.settings.save = ["$JN.out"]
+    job.run(jobmanager=jm)
+    jm.close()
+    wd = tmp_path / "wd"
+    folder = wd / "opt"
+    assert sorted(p.name for p in folder.iterdir()) == ["opt.dill", "opt.err", "opt.in", "opt.out", "opt.run"]
+
+    async def go() -> None:
+        app = make_app(wd, watch=False)
+        async with app.run_test(size=(160, 50)) as pilot:
+            screen = await scanned(pilot, app)
+            assert screen.query_one(JobTable).move_to("opt")
+            text = await open_modal(pilot, app, "c")
+            for name in ("opt/opt.err", "opt/opt.in", "opt/opt.run"):
+                assert name in text
+            assert "opt/opt.out" not in text and "opt.dill" not in text
+            await pilot.press("y")
+            await until(pilot, lambda: not (folder / "opt.in").exists(), what="the clean")
+
+    asyncio.run(go())
+    assert sorted(p.name for p in folder.iterdir()) == ["opt.dill", "opt.out"]  # kept: save and the .dill
