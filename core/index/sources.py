@@ -25,7 +25,9 @@ import operator
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_args
+
+from .records import Status
 
 __all__ = [
     "WorkdirLayout",
@@ -38,21 +40,7 @@ __all__ = [
 ]
 
 #: Every status PLAMS writes (enum values since 2025, plain strings before).
-KNOWN_STATUSES = frozenset(
-    {
-        "created",
-        "started",
-        "registered",
-        "running",
-        "finished",
-        "crashed",
-        "failed",
-        "successful",
-        "copied",
-        "preview",
-        "deleted",
-    }
-)
+KNOWN_STATUSES = frozenset(get_args(Status)) - {"unknown"}  # PLAMS's own, one list (records.Status)
 
 _UPPER_STATUSES = {s.upper(): s for s in KNOWN_STATUSES}
 _FINAL_STATUSES = frozenset({"crashed", "failed", "successful", "copied", "preview", "deleted"})
