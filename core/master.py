@@ -30,10 +30,11 @@ import os
 import sys
 import traceback
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .errors import PlamsError
 from .logfile import print_to_stdout
 from .restart import RestartFolders, leftover, load_checked, stop_point
 
@@ -136,18 +137,106 @@ def _use_dask(address: str, config: Any) -> tuple[Any, Any]:
     return client, cluster
 
 
+def read_scripts(scripts: Sequence[Path]) -> str:
+    """The scripts as one text, concatenated like the PLAMS launcher, never gluing a last line to the next."""
+    texts = [script.read_text(encoding="utf-8") for script in scripts]
+    return "".join(t if t.endswith("\n") or not t else t + "\n" for t in texts)
+
+
+def put_script_folders_first(scripts: Sequence[Path]) -> None:
+    """The scripts' folders first on ``sys.path``, so their own modules import (as the launcher does)."""
+    for script in reversed(scripts):
+        folder = str(script.resolve().parent)
+        if folder in sys.path:
+            sys.path.remove(folder)
+        sys.path.insert(0, folder)
+
+
+def begin_restart(restart_dir: Path, *, say_resume: bool = True) -> tuple[RestartFolders, list[str]] | None:
+    """Move FOLDER aside for ``-r`` (or find the stashes of an unfinished restart); None after a one-line error."""
+    restart = RestartFolders(restart_dir)
+    try:
+        stashes = restart.begin()  # refuses live processes and other writers; moves FOLDER
+    except (PlamsError, OSError) as exc:
+        restart.release()
+        print(f"plams_core: error: {exc}", file=sys.stderr)
+        return None
+    if restart.moved_to is not None:
+        print_to_stdout(f"RESTART: Moving {restart_dir} to {restart.moved_to} and restarting from it")
+    if say_resume and (len(stashes) > 1 or restart.moved_to is None):
+        print_to_stdout(f"RESTART: resuming an unfinished restart: loading {', '.join(stashes)}")
+    return restart, stashes
+
+
+def run_script(
+    text: str,
+    filename: str,
+    namespace: dict[str, Any],
+    loads: Sequence[str],
+    load: Callable[[str], None],
+    log_interrupt: Callable[[], None],
+    log_exception: Callable[[str], None],
+    finish: Callable[[], None],
+) -> tuple[bool, int]:
+    """Load *loads*, then run *text* as ``__main__``; return (failed, exit status).
+
+    Classes the script defines live in a real ``__main__`` module, so dill stores them by
+    value; *finish* runs before ``__main__`` is put back, since job threads may still pickle
+    them. *log_exception* gets the traceback of a script that raised (also printed once on
+    stderr).
+    """
+    main_module = types.ModuleType("__main__")
+    main_module.__dict__.update(namespace)
+    saved_main = sys.modules.get("__main__")
+    failed, status = False, 0
+    try:
+        for path in loads:
+            print_to_stdout(f"LOAD: Loading jobs from {path}")  # a closed stdout must not fail the run
+            load(path)
+            stop_point("loading")
+        code = compile(text, filename, "exec")
+        sys.modules["__main__"] = main_module
+        exec(code, main_module.__dict__)
+    except KeyboardInterrupt:
+        failed, status = True, 130
+        log_interrupt()
+    except SystemExit as exc:
+        code_ = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        failed, status = code_ != 0, code_
+    except BaseException:
+        failed, status = True, EXIT_SCRIPT_FAILED
+        tb = traceback.format_exc()
+        log_exception(tb)
+        print(tb, end="", file=sys.stderr)  # the terminal gets it once, on stderr
+    finally:
+        finish()
+        if saved_main is not None:
+            sys.modules["__main__"] = saved_main
+    return failed, status
+
+
+def end_restart(restart: RestartFolders | None, failed: bool) -> None:
+    """Drop the restart's stashes if the script finished, keep them (and say so) if not."""
+    if restart is None:
+        return
+    stop_point("before-cleanup")
+    message = restart.end(not failed)
+    if failed:
+        print(f"plams_core: {message}", file=sys.stderr)
+    else:
+        print_to_stdout(f"RESTART: {message}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the master script with *argv* (default ``sys.argv[1:]``); returns the exit status."""
-    from .errors import PlamsError, os_error_line
+    from .errors import os_error_line
     from .functions import config, finish, init, log
     from .scripting import script_namespace
 
     args = _parser().parse_args(argv)
     try:
         scripts, variables, restart_dir = _validate(args)
-        texts = [script.read_text(encoding="utf-8") for script in scripts]
-        # Concatenated like the PLAMS launcher, but never gluing a last line to the next script.
-        text = "".join(t if t.endswith("\n") or not t else t + "\n" for t in texts)
+        text = read_scripts(scripts)
     except (UsageError, OSError) as exc:
         print(f"plams_core: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -155,24 +244,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     loads = list(args.load)
     restart: RestartFolders | None = None
     if restart_dir is not None:
-        restart = RestartFolders(restart_dir)
-        try:
-            stashes = restart.begin()  # refuses live processes and other writers; moves FOLDER
-        except (PlamsError, OSError) as exc:
-            restart.release()
-            print(f"plams_core: error: {exc}", file=sys.stderr)
+        begun = begin_restart(restart_dir)
+        if begun is None:
             return EXIT_USAGE
-        if restart.moved_to is not None:
-            print_to_stdout(f"RESTART: Moving {restart_dir} to {restart.moved_to} and restarting from it")
-        if len(stashes) > 1 or restart.moved_to is None:
-            print_to_stdout(f"RESTART: resuming an unfinished restart: loading {', '.join(stashes)}")
+        restart, stashes = begun
         loads.extend(stashes)
-
-    for script in reversed(scripts):
-        folder = str(script.resolve().parent)
-        if folder in sys.path:
-            sys.path.remove(folder)
-        sys.path.insert(0, folder)
+    put_script_folders_first(scripts)
 
     try:
         init(path=args.path, folder=args.folder)
@@ -196,51 +273,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     with open(jm.input, "w", encoding="utf-8") as f:
         f.write(text)
 
-    failed = False
-    status = 0
-    main_module = types.ModuleType("__main__")
-    namespace = main_module.__dict__
-    namespace.update(script_namespace())
-    namespace.update(variables)
+    namespace = {**script_namespace(), **variables}
     namespace["__file__"] = str(scripts[0].resolve())
     namespace["__builtins__"] = __builtins__
-    saved_main = sys.modules.get("__main__")
-    try:
-        for path in loads:
-            print_to_stdout(f"LOAD: Loading jobs from {path}")  # a closed stdout must not fail the run
-            # plams_core's load_job asks the static reader first (unsafe/corrupt: logged, not loaded)
-            load_checked(path, jm.load_job, lambda line: log(line, 1), check=False)
-            stop_point("loading")
-        code = compile(text, jm.input, "exec")
-        # Classes defined by the script live in a real __main__ module, so dill stores them by value.
-        sys.modules["__main__"] = main_module
-        exec(code, namespace)
-    except KeyboardInterrupt:
-        failed, status = True, 130
-        log("Execution interrupted by the user (KeyboardInterrupt)", 0)
-    except SystemExit as exc:
-        code_ = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        failed, status = code_ != 0, code_
-    except BaseException:
-        failed, status = True, EXIT_SCRIPT_FAILED
-        tb = traceback.format_exc()
-        # Logfile and sinks get it through the log; the terminal gets it once, on stderr.
-        jm.log(f"Execution interrupted by the following exception:\n{tb.rstrip()}", 0, echo=False)
-        print(tb, end="", file=sys.stderr)
-    finally:
+
+    def finish_run() -> None:
         finish()  # joins job threads first: they may still pickle classes of the script's __main__
-        if saved_main is not None:
-            sys.modules["__main__"] = saved_main
         if dask is not None:
             for closable in dask:
                 if closable is not None:
                     closable.close()
 
-    if restart is not None:
-        stop_point("before-cleanup")
-        message = restart.end(not failed)
-        if failed:
-            print(f"plams_core: {message}", file=sys.stderr)
-        else:
-            print_to_stdout(f"RESTART: {message}")
+    failed, status = run_script(
+        text,
+        jm.input,
+        namespace,
+        loads,
+        # plams_core's load_job asks the static reader first (unsafe/corrupt: logged, not loaded)
+        lambda path: load_checked(path, jm.load_job, lambda line: log(line, 1), check=False),
+        lambda: log("Execution interrupted by the user (KeyboardInterrupt)", 0),
+        # logfile and sinks get it through the log; run_script prints it once on stderr
+        lambda tb: jm.log(f"Execution interrupted by the following exception:\n{tb.rstrip()}", 0, echo=False),
+        finish_run,
+    )
+    end_restart(restart, failed)
     return status
