@@ -740,9 +740,7 @@ class Workdir:
         """Per job, ``reuse`` or ``rerun`` and why; writes nothing (see :func:`plams_core.restart.plan_restart`)."""
         from .restart import plan_restart
 
-        return plan_restart(
-            self.root, script, into=into, variables=variables, hashing=self.hashing, force=force
-        )
+        return plan_restart(self.root, script, into=into, variables=variables, force=force)
 
     def start_restart(
         self,
