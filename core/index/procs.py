@@ -188,10 +188,12 @@ def _inside(target: str, roots: Sequence[str]) -> tuple[str, str] | None:
     return None
 
 
-def _open_for_writing(pid: int, fd: str, target: str) -> bool:
-    """A folder held open (a lock, a walk) or a file opened to write; not a reader (``tail -f``)."""
-    if os.path.isdir(target):
-        return True
+def _open_for_writing(pid: int, fd: str) -> bool:
+    """Whether descriptor *fd* of *pid* was opened to write: a reader (``tail -f``, a scan) is not a writer.
+
+    A folder held open is a reader too; a plams_core run's lock on the folder is found by the
+    lock itself.
+    """
     try:
         with open(f"/proc/{pid}/fdinfo/{fd}", "rb") as f:
             for line in f:
@@ -242,9 +244,9 @@ def writers(folders: Iterable[str], *, recent: float = RECENT) -> list[Writer]:
     Signs, each named in :attr:`Writer.why`:
 
     1. its current folder is the folder or inside it (a runscript, a job's program);
-    2. it holds the folder (or a folder inside it) open, or a file in it open for writing
-       (real PLAMS 2026 keeps ``logfile`` and ``job_logfile.csv`` open; a reader such as
-       ``tail -f`` is not counted);
+    2. it has a file in the folder open for writing (real PLAMS 2026 keeps ``logfile`` and
+       ``job_logfile.csv`` open; a reader such as ``tail -f``, or a folder held open, is not
+       counted);
 
     and, for a Python process (a PLAMS script between two jobs has neither of the above) while
     the folder's logfile does not end with PLAMS's ``PLAMS run finished`` (``finish()``):
@@ -307,8 +309,8 @@ def writers(folders: Iterable[str], *, recent: float = RECENT) -> list[Writer]:
             except OSError:
                 continue
             hit = _inside(target, roots)
-            if hit is not None and _open_for_writing(pid, fd, target):
-                found[pid] = Writer(pid, hit[0], f"it has {hit[1] or 'the folder'} open")
+            if hit is not None and _open_for_writing(pid, fd):
+                found[pid] = Writer(pid, hit[0], f"it has {hit[1] or 'the folder'} open for writing")
                 break
         if pid in found or not proc.is_python() or proc.is_plams_tui():
             continue

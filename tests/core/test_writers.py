@@ -77,7 +77,7 @@ def test_a_real_plams_script_between_two_jobs_is_refused_then_not(
         assert not [w for w in writers([str(wd)]) if w.pid != proc.pid]  # no runscript runs now
         original = snapshot(wd)
         why = (
-            "(it has logfile open)"  # PLAMS 2026 logs through a FileHandler
+            "(it has logfile open for writing)"  # PLAMS 2026 logs through a FileHandler
             if version == "2026.104"
             else "(a Python process in the folder's parent (where a PLAMS script makes it)"
         )
@@ -180,6 +180,13 @@ def test_signs_a_script_leaves_in_proc(waiting_python: subprocess.Popen[str], tm
     wd = _plams_core_folder(tmp_path, "wd")
     # A reader (tail -f of the logfile) does not write; its command line is no sign either (not Python).
     tail = subprocess.Popen(["tail", "-f", str(wd / "logfile")], stdout=subprocess.DEVNULL)
+    # Nor does a process holding a folder open (a scan, a file manager).
+    holder = subprocess.Popen(
+        ["sh", "-c", 'exec 3< "$1"; echo ready; read x', "sh", str(wd / "job1")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     # The launcher's -p/-f, a path in the environment, and a child of such a script.
     launcher = subprocess.Popen(
         [sys.executable, "-c", _LAUNCHER, "-p", str(tmp_path), "-f", "wd"],
@@ -197,8 +204,9 @@ def test_signs_a_script_leaves_in_proc(waiting_python: subprocess.Popen[str], tm
     )
     try:
         assert launcher.stdout is not None and launcher.stdout.readline() == "ready\n"  # its child runs
+        assert holder.stdout is not None and holder.stdout.readline() == "ready\n"
         found = {w.pid: w.why for w in writers([str(wd)])}
-        assert tail.pid not in found and waiting_python.pid not in found
+        assert tail.pid not in found and holder.pid not in found and waiting_python.pid not in found
         assert found[launcher.pid] == f"its command line names the folder (-p {tmp_path} -f wd)"
         assert found[env_named.pid] == f"its environment names the folder (SCM_LOGFILE={wd / 'logfile'})"
         (child,) = set(found) - {launcher.pid, env_named.pid}
@@ -210,5 +218,6 @@ def test_signs_a_script_leaves_in_proc(waiting_python: subprocess.Popen[str], tm
     finally:
         tail.terminate()
         tail.wait()
+        holder.communicate("\n")
         launcher.communicate("")  # ends its cat (stdin shared) and itself
         env_named.communicate("")
