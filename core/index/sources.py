@@ -156,8 +156,26 @@ class JobCsv:
             return set()
         self._offset += end
         named: set[str] = set()
+        rows = self.rows
+        prefix = self.root + "/"
+        cut = len(prefix)
+        # the usual row, inline: every column there, the path under the folder's current place
+        fast = self._header is not None and self._max_col < (1 << 30) and self._path_col >= 0
+        pick, width, path_col = self._pick, max(self._max_col, self._path_col), self._path_col
         try:
             for fields in _csv_rows(data[:end].decode("utf-8", "replace")):
+                if fast and len(fields) > width:
+                    path = fields[path_col]
+                    if "\\" not in path and not path.endswith("/"):  # else _add cleans it up
+                        vals = pick(fields)
+                        row = _new(CsvRow, (vals[0], vals[1], vals[2].strip().lower(), *vals[3:]))
+                        rel = path[cut:] if path.startswith(prefix) else self._relative(path, known_rels)
+                        if rel is None:
+                            self.unmatched.append((path, row))
+                        else:
+                            rows[rel] = row
+                            named.add(rel)
+                        continue
                 if self._header is None:
                     self._header = fields
                     cols = {name.strip(): i for i, name in enumerate(fields)}
@@ -168,6 +186,8 @@ class JobCsv:
                         self._max_col = max(self._want)
                     else:
                         self._max_col = 1 << 30  # a column is missing: take the slow path
+                    fast = self._max_col < (1 << 30) and self._path_col >= 0
+                    pick, width, path_col = self._pick, max(self._max_col, self._path_col), self._path_col
                 elif len(fields) >= 7:
                     named.add(self._add(fields, known_rels))
         except csv.Error:
@@ -217,8 +237,15 @@ class JobCsv:
         """Match rows whose job folder was not known when they were read (new folders appeared)."""
         pending, self.unmatched = self.unmatched, []
         named = set()
+        roots = [root + "/" for root in (self.root, *self._roots)]
         for abs_path, row in pending:
-            rel = self._relative(abs_path, known_rels)
+            for root in roots:  # as _relative() begins, inline: a moved folder sends every row here
+                if abs_path.startswith(root):
+                    rel: str | None = abs_path[len(root) :]
+                    break
+            else:
+                rel = self._relative(abs_path, known_rels)
+                roots = [root + "/" for root in (self.root, *self._roots)]  # it may have found one
             if rel is None:
                 self.unmatched.append((abs_path, row))
             else:
