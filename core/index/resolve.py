@@ -212,6 +212,67 @@ class Resolver:
             problems,
         )
 
+    def _resolve_many(self, rels: list[str], into: dict[str, JobRecord]) -> None:
+        """``into[rel] = self._resolve(rel)`` for each of *rels* in turn, faster for the usual job.
+
+        In turn: a MultiJob after its children takes their statuses from *into* (the index's
+        records), as :meth:`_resolve` does one by one.
+
+        The usual job of a big folder is a top-level SingleJob with no subfolder, nothing
+        unreadable, no live process, its status from an ok ``.dill`` and its times from a csv
+        timeline already seen: its record is built here, with the lookups made once for all
+        (~2 us a job less). Every other folder goes through :meth:`_resolve`, which gives
+        the same record for these (tests/core/test_index.py compares the two).
+        """
+        folders, kinds, procs = self._folders, self._kinds, self._procs
+        log_names, csv_rows, spans = self._log_names, self._csv.rows, self._spans
+        by_input = self.hashing == "input"
+        resolve = self._resolve
+        for rel in rels:
+            folder = folders[rel]
+            dill = folder.dill
+            if (
+                dill is None
+                or folder.subdirs
+                or folder.problems
+                or dill.verdict != "ok"
+                or not dill.status
+                or kinds[rel] != "single"
+                or "/" in rel
+                or not by_input
+                or rel in procs
+            ):
+                into[rel] = resolve(rel)
+                continue
+            csv_row = csv_rows.get(rel)
+            span = spans.get(csv_row.timeline) if csv_row is not None else None
+            if span is None:
+                into[rel] = resolve(rel)  # no csv row, or its timeline not parsed yet
+                continue
+            status = dill.status
+            into[rel] = make_record(  # as _resolve builds it for this case
+                rel,
+                rel,
+                None,
+                "single",
+                dill.class_name,
+                status,
+                "dill",
+                status not in _FINAL and status != "unknown",  # interrupted (no live process)
+                folder.in_hash,
+                "ok",
+                dill.reason,
+                None,
+                (),
+                folder.names,
+                csv_row.error or None,  # type: ignore[union-attr]
+                (),
+                log_names.get(rel),
+                span[0],
+                span[1],
+                folder.problems,
+            )
+
     def _times(
         self, csv_row: CsvRow | None, log_name: str | None, status: str
     ) -> tuple[float | None, float | None]:

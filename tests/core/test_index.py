@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -413,3 +414,23 @@ def test_csv_rows_are_the_csv_modules(text: str) -> None:
         return out
 
     assert rows(_csv_rows(text)) == rows(csv.reader(io.StringIO(text, newline="")))
+
+
+@pytest.mark.parametrize("version", ["2024.107", "2026.104"])
+def test_batched_records_are_resolve_s(
+    version: str, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the first scan builds the usual job's record inline (perf); one by one, _resolve must
+    # give the same record for every job (copied_from is set afterwards, by _link_copies)
+    workdir, _ = zoo(version, tmp_path_factory)
+    index = scan_workdir(workdir)
+    calls = []
+    one = index._resolve
+    monkeypatch.setattr(index, "_resolve", lambda rel: calls.append(rel) or one(rel))
+    jobs = [rel for rel, kind in index._kinds.items() if kind]
+    batched: dict[str, Any] = {}
+    index._resolve_many(jobs, batched)
+    assert batched == {rel: dataclasses.replace(index._records[rel], copied_from=None) for rel in jobs}
+    assert batched == {rel: one(rel) for rel in jobs}
+    if version == "2026.104":
+        assert len(calls) < len(jobs)  # some were built inline (csv timelines there)
