@@ -94,8 +94,11 @@ class Resolver:
         """Decide which of *rels* (and their ancestors) are jobs, and of which kind."""
         todo = with_ancestors(rels)
         folders, kinds = self._folders, self._kinds
-        # one sort for both passes: folders of the same depth never depend on each other
-        order = sorted(todo, key=depth)
+        # one sort for both passes: folders of the same depth never depend on each other. The
+        # top-level ones (most) first, in the set's order, as a stable sort by depth puts them
+        order = [rel for rel in todo if "/" not in rel]
+        if len(order) < len(todo):
+            order += sorted((rel for rel in todo if "/" in rel), key=depth)
         for rel in reversed(order):  # deepest first: a folder's kind depends on its subfolders
             folder = folders.get(rel)
             if folder is None:
@@ -350,6 +353,14 @@ class Resolver:
         if copies:
             for rel, name in self._log_names.items():
                 by_log_name.setdefault(name.rpartition("/")[2], []).append(rel)
+        else:  # no copy in the log: only a copied job or one that was linked can change (most scans: a few)
+            records = self._records
+            rels = [
+                rel
+                for rel in rels
+                if (rec := records.get(rel)) is not None
+                and (rec.status == "copied" or rec.copied_from is not None)
+            ]
         for rel in rels:
             rec = self._records.get(rel)
             if rec is None:
