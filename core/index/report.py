@@ -116,6 +116,8 @@ def json_safe(text: str) -> str:
     ``os.fsencode(json.loads(text)[...]["name"])`` gives back the bytes on disk, and the
     output is still valid UTF-8 JSON (other readers see U+FFFD for such bytes).
     """
+    if text.isascii() and "\x7f" not in text:  # the usual text: isascii is a flag, DEL one memchr
+        return text
     if _UNSAFE_JSON.search(text) is None:
         return text
     return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -341,18 +341,24 @@ class WorkdirIndex(Resolver):
             late = self._csv.rematch(set(folders))  # rows of a folder that moved: matched by known paths
             self._classify(set(folders))
             records = self._records
-            for rel, kind in self._kinds.items():
-                if kind:
+            jobs = [rel for rel, kind in self._kinds.items() if kind]  # children before their MultiJob
+            if shown:
+                rows = self._csv.rows
+                redo = []
+                for rel in jobs:
                     rec = shown.get(rel)
+                    records[rel] = rec  # type: ignore[assignment]  # the order; redone ones replaced below
                     if (
                         rec is None
                         or rec.status_source in _REDO
                         or rel in late
-                        or rec.kind != kind
-                        or rel not in self._csv.rows  # times from the text log: its name count may have grown
+                        or rec.kind != self._kinds[rel]
+                        or rel not in rows  # times from the text log: its name count may have grown
                     ):
-                        rec = self._resolve(rel)
-                    records[rel] = rec
+                        redo.append(rel)
+                self._resolve_many(redo, records)
+            else:
+                self._resolve_many(jobs, records)
             self._link_copies(set(records))
             if (
                 not records
