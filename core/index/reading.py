@@ -343,7 +343,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _parallel_read(
-    ctx: ReadContext, level: list[str], helpers: int, meanwhile: Callable[[], None] | None, spawn: bool
+    ctx: ReadContext, level: list[str], helpers: int, meanwhile: Callable[[], object] | None, spawn: bool
 ) -> Iterator[Part]:
     """Read *level* with *helpers* helper processes and the calling thread, sharing chunks dynamically.
 
@@ -444,7 +444,7 @@ def _spawn_helpers(ctx: ReadContext, chunks: list[list[str]], qr: int, helpers: 
     """
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     job = marshal.dumps((ctx.prefix, ctx.hashing, ctx.cache.enabled, chunks))
-    memfd = os.memfd_create("plams-tui-chunks", 0)  # type: ignore[attr-defined]
+    memfd = os.memfd_create("plams-tui-chunks", 0)
     started: list[tuple[Any, int]] = []
     try:
         _write_all(memfd, job)
@@ -494,7 +494,7 @@ def read_folder_parts(
     ctx: ReadContext,
     rels: list[str],
     pool: int,
-    meanwhile: Callable[[], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[list[tuple[str, _Folder | None]]]:
     """Read *rels* and every folder below one that is not a SingleJob; in parallel when many.
 

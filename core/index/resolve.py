@@ -293,10 +293,10 @@ class Resolver:
         if log_name is None or self._log_count.get(log_name) != 1 or not self.layout.logfile:
             return None, None
         self._ensure_log()
-        span = self._log.times.get(log_name)
-        if span is None:
+        logged = self._log.times.get(log_name)  # the text log's (start, end) as written
+        if logged is None:
             return None, None
-        return self._log_epoch(span[0]), self._log_epoch(span[1]) if status in _FINAL else None
+        return self._log_epoch(logged[0]), self._log_epoch(logged[1]) if status in _FINAL else None
 
     def _csv_span(self, tl: str) -> tuple[float | None, float | None]:
         i = tl.find(" started")

@@ -114,6 +114,10 @@ class ScanBatch(list[JobRecord]):
     """
 
     __slots__ = ("removed", "progress", "index")
+    removed: tuple[str, ...]
+    progress: tuple[int, int]
+    # the documented name shadows list.index (a method) on the instance; kept, callers use it
+    index: WorkdirIndex  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -499,11 +503,11 @@ class WorkdirIndex(Resolver):
         self._link_copies(affected | self._copy_partners(affected, before))
         changed = []
         for rel, rec in self._records.items():
-            old = before.get(rel)
-            if old is None or old != rec:
+            prev = before.get(rel)
+            if prev is None or prev != rec:
                 changed.append(rec)
-            elif old is not rec:
-                self._records[rel] = old  # keep the object the caller already holds
+            elif prev is not rec:
+                self._records[rel] = prev  # keep the object the caller already holds
         removed = tuple(sorted(set(before) - set(self._records)))
         if changed or removed:
             self._order = None
