@@ -639,7 +639,7 @@ class MultiJob(Job):
         for key, child in list(items):
             if child is job:
                 job.parent = None
-                del self.children[key]  # type: ignore[arg-type]
+                del self.children[key]
                 return
 
     def __iter__(self) -> Iterator[Job]:

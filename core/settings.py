@@ -95,7 +95,8 @@ class Settings(dict):
                 self[name] = value
         return self
 
-    def update(self, other: Mapping[Any, Any] = (), /, **kwargs: Any) -> None:  # type: ignore[override]
+    # dict.update's signature differs (it returns None too, but takes pairs); () is an empty mapping here
+    def update(self, other: Mapping[Any, Any] = (), /, **kwargs: Any) -> None:  # type: ignore[override, assignment]
         """Update with *other*, overwriting existing keys; nested ``Settings`` are updated recursively."""
         items = [(name, other[name]) for name in other] + list(kwargs.items())
         for name, value in items:
@@ -214,10 +215,10 @@ class Settings(dict):
         """The value at the nested keys *key_tuple*, or *default* if a key is missing (KeyError
         with *suppress_missing*). Never creates a branch."""
         keys = list(key_tuple) if _is_key_sequence(key_tuple) else key_tuple
-        if not self.contains_nested(keys, suppress_missing):  # type: ignore[arg-type]
+        if not self.contains_nested(keys, suppress_missing):
             return default
         node: Any = self
-        for key in keys:  # type: ignore[union-attr]
+        for key in keys:
             node = node[key]
         return node
 
@@ -237,7 +238,7 @@ class Settings(dict):
         """Remove and return the value at the nested keys *key_tuple*; *default* if missing
         (KeyError with *suppress_missing*)."""
         keys = list(key_tuple) if _is_key_sequence(key_tuple) else key_tuple
-        if not self.contains_nested(keys, suppress_missing):  # type: ignore[arg-type]
+        if not self.contains_nested(keys, suppress_missing):
             return default
         node: Any = self
         for key in keys[:-1]:  # type: ignore[index]
@@ -546,10 +547,20 @@ class ConfigSettings(_DefaultSettings):
         """The JobRunner used when ``run()`` is given none (a serial one, made on first access)."""
         return self._materialized("default_jobrunner")
 
+    @default_jobrunner.setter
+    def default_jobrunner(self, value: JobRunner) -> None:
+        self["default_jobrunner"] = value
+
     @property
     def default_jobmanager(self) -> JobManager:
         """The JobManager used when ``run()`` is given none (made, with its folder, on first use)."""
         return self._materialized("default_jobmanager")
+
+    # Settings.__setattr__ stores every attribute as a key, so these setters are never called:
+    # they tell a type checker that ``config.default_jobmanager = jm`` (as scripts do) is allowed.
+    @default_jobmanager.setter
+    def default_jobmanager(self, value: JobManager) -> None:
+        self["default_jobmanager"] = value
 
     def _check_initialized(self, key: str) -> bool:
         """True if *key* is here, not None, and (for a lazy value) made."""

@@ -210,7 +210,7 @@ def make_record(*args: Any, **kwargs: Any) -> JobRecord:
     """``JobRecord(*args, **kwargs)``, faster (for the index's loops)."""
     rec = _Builder(*args, **kwargs)
     rec.__class__ = JobRecord
-    return rec  # type: ignore[return-value]
+    return rec
 
 
 @dataclass(frozen=True, slots=True)
