@@ -68,7 +68,11 @@ class Section:
 
 @dataclass(frozen=True)
 class PlanText:
-    """A plan in words: *summary* (what happens, counted), *sections*, *notes*, and *undo*."""
+    """A plan in words: *summary* (what happens, counted), *warning*, *undo*, *notes*, then the *sections*.
+
+    The CLI and the modal say the same lines in the same order (the modal with blank lines
+    between the parts and long lists cut, counted).
+    """
 
     summary: str
     sections: tuple[Section, ...] = ()
@@ -79,6 +83,7 @@ class PlanText:
     def plain(self, limit: int | None = None) -> str:
         """The text the CLI prints (every item unless *limit*), ending in a newline."""
         out = [self.summary]
+        out += [line for line in (self.warning, self.undo, *self.notes) if line]
         for s in self.sections:
             if not s.lines:
                 continue
@@ -87,11 +92,6 @@ class PlanText:
             out += [f"  {line}" for line in shown]
             if len(shown) < len(s.lines):
                 out.append(f"  ... and {len(s.lines) - len(shown):,} more")
-        out += self.notes
-        if self.warning:
-            out.append(self.warning)
-        if self.undo:
-            out.append(self.undo)
         return "\n".join(out) + "\n"
 
     def rich(self, limit: int = MODAL_LIMIT) -> Any:
