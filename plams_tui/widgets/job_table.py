@@ -213,8 +213,10 @@ class JobTable(ScrollView, can_focus=True):
             self.rows_changed()
 
     def action_sort(self) -> None:
-        keys = [c.key for c in COLUMNS]
-        self.model.set_sort(keys[(keys.index(self.model.sort_key) + 1) % len(keys)])
+        # the columns on screen only: a narrow terminal does not sort by a column it hides
+        keys = [c.key for c, _, _ in self._layout(self.size.width)] or [c.key for c in COLUMNS]
+        here = keys.index(self.model.sort_key) if self.model.sort_key in keys else -1
+        self.model.set_sort(keys[(here + 1) % len(keys)])
         self.rows_changed()
 
     def action_reverse(self) -> None:
@@ -299,8 +301,8 @@ class JobTable(ScrollView, can_focus=True):
         segs = [Segment("  ", style)]
         for c, _, w in self._layout(width):
             text = c.header
-            if c.key == self.model.sort_key:
-                text += " v" if self.model.reverse else " ^"
+            if c.key == self.model.sort_key:  # the arrow always shows: the name gives way ("RUN TI ^")
+                text = text[: max(1, w - 2)] + (" v" if self.model.reverse else " ^")
             segs.append(Segment(set_cell_size(text, w) + " ", style))
         return Strip(segs).crop_extend(0, width, style)
 

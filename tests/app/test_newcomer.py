@@ -333,3 +333,21 @@ def test_a_real_plams_crash_says_why_it_ended_as_show_does(plams_crashes: Path) 
         why = show[show.index("why it ended") :].split("\ntimeline")[0].splitlines()[1:]
         for line in why:  # every line show writes is in the pane, in the same words
             assert line.strip() in text, (job, line)
+
+
+def test_s_cycles_through_the_columns_on_screen_only_at_80_columns(demo: Path) -> None:
+    async def go() -> list[str]:
+        app = make_app(demo, watch=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await scanned(pilot, app)
+            table = screen.query_one(JobTable)
+            shown = [c.key for c, _, _ in table._layout(table.size.width)]
+            seen = []
+            for _ in shown:
+                await pilot.press("s")
+                seen.append(screen.model.sort_key)
+                assert "^" in table.render_line(0).text, (seen, shown)  # the sorted column shows its arrow
+            return seen
+
+    seen = asyncio.run(go())
+    assert "start" not in seen and "class" not in seen and seen[-1] == "name"
