@@ -46,7 +46,7 @@ def _is_key_sequence(key_tuple: object) -> bool:
     return isinstance(key_tuple, Iterable) and not isinstance(key_tuple, (str, bytes))
 
 
-class Settings(dict):
+class Settings(dict[Any, Any]):
     """Automatic multi-level dictionary with dot access, as in PLAMS.
 
     Nested ``dict`` values (also inside lists) are turned into ``Settings``. Keys that are
