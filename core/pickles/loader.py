@@ -497,7 +497,9 @@ def load_dill_bytes(
     """
     from ..basejob import Job
 
-    info = read_dill_bytes(data)
+    # The verdict and the job's fields, not its status log: formatting the log's stamps is a
+    # quarter of a read, and a restart loads every job of the folder (nothing here shows it).
+    info = read_dill_bytes(data, timeline=False)
     if info.verdict == "unsafe" and not allow_unsafe:
         raise UnsafePickleError(
             f"{where}: refused, loading it would run code from the file ({info.reason}); "

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         yes=args.yes,
         listing=_describe(plan) if args.json else None,
     )
-    done = wd.clean(plan)
+    done = wd.clean(plan, force=args.force)
     if args.json:
         write(json.dumps(done.to_dict(), ensure_ascii=False, indent=1) + "\n")
     else:

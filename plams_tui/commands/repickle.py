@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write("\n".join(lines) + "\n")
         return 0
     confirm(f"Repickle {len(plan.jobs)} .dill file(s) in {workdir.root}?", yes=args.yes)
-    done = workdir.repickle(plan)
+    done = workdir.repickle(plan, force=args.force)
     if args.json:
         sys.stdout.write(
             json.dumps({"dry_run": False, **done.to_dict()}, ensure_ascii=False, indent=1) + "\n"

@@ -111,7 +111,7 @@ def _rollback(args: argparse.Namespace) -> int:
         f"Roll back {os.path.basename(plan.workdir)} and delete {len(plan.discard)} half-done folder(s)?",
         yes=args.yes,
     )
-    rollback(plan)
+    rollback(plan, force=args.force)
     print(f"Rolled back: {plan.workdir} is as it was before the restart")
     return 0
 
@@ -132,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         into=args.into,
         variables=_variables(args.vars),
         engine=None if args.engine == "auto" else args.engine,
+        force=args.force,
     )
     if args.dry_run:
         if args.json:
@@ -140,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
             _print_plan(plan)
         return 0
     if plan.blocked:
-        start_restart(plan)  # raises the right error, with the holder or pids named
+        start_restart(plan, force=args.force)  # raises the right error, with the holder or pids named
     if not args.yes:
         _print_plan(plan)
     else:
@@ -153,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     def echo(line: str) -> None:
         print(line, flush=True)
 
-    handle = start_restart(plan, on_output=echo, dask=args.dask)
+    handle = start_restart(plan, on_output=echo, dask=args.dask, force=args.force)
     try:
         return handle.wait()
     except (

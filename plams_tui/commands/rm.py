@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             yes=args.yes,
             listing=_describe(plan, wd.root) if args.json else None,
         )
-        wd.remove(plan)
+        wd.remove(plan, force=args.force)
         done = True
     if args.json:
         write(json.dumps({**plan.to_dict(), "done": done}, ensure_ascii=False, indent=1) + "\n")
