@@ -60,7 +60,7 @@ DillState = Literal["ok", "missing", "corrupt", "unsafe", "unreadable", "removed
 
 #: Where a status can come from, best first.
 STATUS_SOURCES: tuple[str, ...] = ("dill", "csv", "process", "logfile", "files", "children", "unknown")
-STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
+STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]  # the Literal's values
 #: What ``ls --status`` accepts: the statuses and ``interrupted`` (not final, no live process).
 STATUS_FILTERS: tuple[str, ...] = (*STATUSES, "interrupted")
 
