@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog=PROG,
-        usage=f"{PROG} [WORKDIR] [--poll [SECONDS]] [--demo [DIR]] [--hashing H]\n       {PROG} COMMAND ...",
+        usage=f"{PROG} [WORKDIR] [--poll [SECONDS]] [--demo [DIR]] [--hashing H] [--script FILE]\n       {PROG} COMMAND ...",
         description="Browse, watch and restart PLAMS working folders. Without a COMMAND, open "
         "WORKDIR (default: here) in the interactive app; --demo [DIR] builds the demo folder in DIR "
         "(made if missing) and opens it; --poll [SECONDS] polls for changes instead of inotify.",
