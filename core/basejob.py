@@ -299,7 +299,7 @@ class Job:
             raise FileError(f"Could not load a job from '{path}' (see the log)")
         if strict and not isinstance(job, cls):
             raise ValueError(f"Loaded job is a {type(job).__name__}, not a {cls.__name__}")
-        return job  # type: ignore[return-value]
+        return job  # type: ignore[return-value]  # with strict=False any Job (PLAMS's contract)
 
     def postrun(self) -> None:
         """Hook run after a successful check(), before pickling."""

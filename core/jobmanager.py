@@ -282,9 +282,9 @@ class JobManager:
         jm._closed = True  # never takes the one-writer lock
         jm.path, jm.folder = os.path.split(str(jm._workdir))
         jm._base, jm._counter = jm.folder, 2
-        jm.logfile = None  # type: ignore[assignment]
+        jm.logfile = None  # type: ignore[assignment]  # an embedded manager writes no log
         jm.input = opj(str(jm._workdir), "input")
-        jm.job_logfile = None  # type: ignore[assignment]
+        jm.job_logfile = None  # type: ignore[assignment]  # nor a job_logfile.csv
         jm._embedded = True  # loads call no method a pickle may define (see _setstate)
         return jm
 

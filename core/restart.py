@@ -202,7 +202,7 @@ def stash_owner(path: str | os.PathLike[str]) -> str | None:
 
 
 def _next_stash(lo: Leftover) -> str:
-    numbers = [_stash_number(_STASH_RE.search(s).group(1)) for s in lo.stashes]  # type: ignore[union-attr]
+    numbers = [_stash_number(_STASH_RE.search(s).group(1)) for s in lo.stashes]  # type: ignore[union-attr]  # stashes match it
     n = max(numbers) + 1 if numbers else 1
     return f"{lo.workdir}.res" + ("" if n == 1 else str(n))
 

@@ -20,7 +20,7 @@ import contextlib
 import numbers
 import textwrap
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .threading_utils import LazyWrapper
@@ -46,7 +46,7 @@ def _is_key_sequence(key_tuple: object) -> bool:
     return isinstance(key_tuple, Iterable) and not isinstance(key_tuple, (str, bytes))
 
 
-class Settings(dict):
+class Settings(dict[Any, Any]):
     """Automatic multi-level dictionary with dot access, as in PLAMS.
 
     Nested ``dict`` values (also inside lists) are turned into ``Settings``. Keys that are
@@ -225,25 +225,27 @@ class Settings(dict):
     def set_nested(self, key_tuple: Iterable[Hashable], value: Any, suppress_missing: bool = False) -> None:
         """Set the value at the nested keys *key_tuple*, creating branches (unless *suppress_missing*:
         then a missing intermediate key raises KeyError)."""
-        keys = list(key_tuple) if _is_key_sequence(key_tuple) else key_tuple
-        self.contains_nested(keys[:-1], suppress_missing)  # type: ignore[index]
+        # a str (not a key sequence) is sliced like one, as in PLAMS
+        keys: Sequence[Any] = list(key_tuple) if _is_key_sequence(key_tuple) else key_tuple  # type: ignore[assignment]
+        self.contains_nested(keys[:-1], suppress_missing)
         node: Any = self
-        for key in keys[:-1]:  # type: ignore[index]
+        for key in keys[:-1]:
             node = node[key]
-        node[keys[-1]] = value  # type: ignore[index]
+        node[keys[-1]] = value
 
     def pop_nested(
         self, key_tuple: Iterable[Hashable], suppress_missing: bool = False, default: Any = None
     ) -> Any:
         """Remove and return the value at the nested keys *key_tuple*; *default* if missing
         (KeyError with *suppress_missing*)."""
-        keys = list(key_tuple) if _is_key_sequence(key_tuple) else key_tuple
+        # a str (not a key sequence) is sliced like one, as in PLAMS
+        keys: Sequence[Any] = list(key_tuple) if _is_key_sequence(key_tuple) else key_tuple  # type: ignore[assignment]
         if not self.contains_nested(keys, suppress_missing):
             return default
         node: Any = self
-        for key in keys[:-1]:  # type: ignore[index]
+        for key in keys[:-1]:
             node = node[key]
-        return node.pop(keys[-1])  # type: ignore[index]
+        return node.pop(keys[-1])
 
     def flatten(self, flatten_list: bool = True) -> Settings:
         """A one-level copy whose keys are tuples of the nested keys (list indices too, if *flatten_list*).
@@ -421,10 +423,10 @@ class _SuppressMissing(contextlib.AbstractContextManager[None]):
         def __missing__(self: Settings, name: Hashable) -> Settings:
             raise KeyError(name)
 
-        self.cls.__missing__ = __missing__  # type: ignore[method-assign]
+        self.cls.__missing__ = __missing__  # type: ignore[method-assign]  # for the with-block only
 
     def __exit__(self, *exc: object) -> None:
-        self.cls.__missing__ = self.missing  # type: ignore[method-assign]
+        self.cls.__missing__ = self.missing  # type: ignore[method-assign]  # restored
 
 
 # -- typed settings: the branches of config, with PLAMS's defaults ---------------------------

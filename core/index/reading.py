@@ -152,7 +152,7 @@ def read_folder(
     hashing: str | None,
     cache: ScanCache,
     used: dict[Any, Any] | None,
-    summary: Callable[[str], Any] | None = None,
+    summary: Callable[..., Any] | None = None,
 ) -> Any:
     """One scandir of *rel*; hash its $JN.in/$JN.run and read its $JN.dill. None if it vanished.
 
@@ -171,7 +171,7 @@ def read_folder(
     problems: list[str] = []
     name = rel.rpartition("/")[2]
     n = len(name)
-    has_in = has_run = has_dill = has_removed = single = False
+    has_in = has_run = has_dill = has_removed = single = dill_regular = False
     try:
         with os.scandir(path) as it:
             for e in it:
@@ -197,6 +197,7 @@ def read_folder(
                         single = True
                     elif what == 4:
                         has_dill = True
+                        dill_regular = e.is_file(follow_symlinks=False)  # d_type: no system call
                     else:  # `plams-tui rm` (core/workdir.py) renamed $JN.dill
                         has_removed = True
     except FileNotFoundError:
@@ -217,7 +218,7 @@ def read_folder(
             summary = _reader_summary()
         dill_path = f"{path}/{name}.dill"
         if used is None:  # no cache: the reader opens, fstats and reads it once
-            dill = summary(dill_path)  # detail() re-reads it in full, with the timeline
+            dill = summary(dill_path, regular=dill_regular)  # detail() re-reads it in full, with the timeline
             if dill[0] == "unreadable":
                 problems.append(f"cannot read {name}.dill ({_why(dill[1])})")
             return (
@@ -262,7 +263,7 @@ def read_folder(
 _EXTS = {".in": 1, ".run": 2, ".out": 3, ".err": 3, ".dill": 4, ".removed.dill": 5}
 
 
-def _reader_summary() -> Callable[[str], Any]:
+def _reader_summary() -> Callable[..., Any]:
     # imported on first use, not at import time: most of the index does not need the reader
     from ..pickles.reader import read_dill_summary
 
@@ -272,7 +273,7 @@ def _reader_summary() -> Callable[[str], Any]:
 _READER = __name__.rpartition(".")[0].rpartition(".")[0] + ".pickles.reader"
 
 
-def _summary_if_imported() -> Callable[[str], Any] | None:
+def _summary_if_imported() -> Callable[..., Any] | None:
     """The reader's summary function if it is imported already (None: read_folder imports it when needed)."""
     reader = sys.modules.get(_READER)
     return None if reader is None else reader.read_dill_summary

@@ -10,6 +10,7 @@ docstring ("How the folder is read").
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from ..hashing import combine_hashes
@@ -345,7 +346,7 @@ class Resolver:
             return "failed", "children"
         return "unknown", "unknown"
 
-    def _link_copies(self, rels: set[str]) -> None:
+    def _link_copies(self, rels: Iterable[str]) -> None:
         """Set copied_from on the records of *rels* that rerun prevention copied."""
         by_hash: dict[str, list[str]] | None = None  # built when the first copy needs it (most scans: none)
         copies = self._log.copies

@@ -261,7 +261,7 @@ class WorkdirIndex(Resolver):
         timeline: tuple[tuple[str, str], ...] = ()
         source = None
         if ok and info is not None and info.status_log:
-            timeline, source = tuple(tuple(x) for x in info.status_log), "dill"  # type: ignore[misc]
+            timeline, source = tuple(tuple(x) for x in info.status_log), "dill"  # type: ignore[misc]  # (time, status) pairs
         elif csv_row is not None and csv_row.timeline:
             timeline, source = tuple(parse_csv_timeline(csv_row.timeline)), "csv"
         elif rec.log_name is not None and logfile is not None:

@@ -1738,15 +1738,43 @@ def read_dill_save(path: str | os.PathLike[str]) -> tuple[Verdict, str | None, A
     return "ok", None, fields["settings"].get("save", ABSENT)
 
 
-def read_dill_summary(path: str | os.PathLike[str]) -> DillSummary:
+def _read_regular(path: str | os.PathLike[str]) -> tuple[bytes | None, DillInfo | None, int, int]:
+    """:func:`_read_file` for a file its folder's listing calls regular: no ``fstat`` first.
+
+    One read of up to 64 KiB; a shorter, non-empty answer is the whole file (a short read of
+    a regular file is its end). Anything else (empty, bigger, an error) is read again by
+    :func:`_read_file`, which checks the type and the size cap. Saves a system call per
+    ``.dill`` of a listing (~1.5 us of ~40 us a job folder).
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return _read_file(path, _MAX_BYTES)  # gone or not readable: let it say so
+    try:
+        data = os.read(fd, _FIRST_READ)
+    except OSError:
+        data = b""
+    finally:
+        os.close(fd)
+    if 0 < len(data) < _FIRST_READ:
+        return data, None, 0, 0
+    return _read_file(path, _MAX_BYTES)
+
+
+_FIRST_READ = 1 << 16  # below malloc's mmap threshold: no mmap/munmap pair per file
+
+
+def read_dill_summary(path: str | os.PathLike[str], *, regular: bool = False) -> DillSummary:
     """The verdict, class, status and children :func:`read_dill` gives, for a listing.
 
     Same answers as ``read_dill(path, timeline=False)`` (default caps), faster: a file that
     differs from one already read only in data literals (the other jobs of the same script)
-    is answered by :mod:`plams_core.pickles.templates` in a few microseconds.
+    is answered by :mod:`plams_core.pickles.templates` in a few microseconds. *regular*: the
+    caller's directory listing says *path* is a regular file (not a symlink, FIFO or
+    device), so its type need not be checked before reading.
     """
     global _templates
-    data, failed, _, _ = _read_file(path, _MAX_BYTES)
+    data, failed, _, _ = _read_regular(path) if regular else _read_file(path, _MAX_BYTES)
     if data is None:
         assert failed is not None
         return (failed.verdict, failed.reason, None, None, ())

@@ -174,8 +174,9 @@ class JobsScreen(Screen[None]):
             self.model.update([], gone)
         if message.error:
             self.notify(message.error, title="Reading the folder failed", severity="error")
-        self._dirty = True
-        self._flush()
+        # forced: the last batches may sit behind the flush budget, and the scan's end is when
+        # a user (or a test) expects every row in place
+        self._flush(force=True)
         self.query_one(SummaryBar).show(progress=None)
         self._kick_refresh()  # what changed while the scan ran
 
