@@ -218,7 +218,8 @@ def describe_restart(plan: Any) -> PlanText:
         where = f"in place ({safe(plan.workdir)})"
         undo = (
             f"{name} is moved aside to {name}.res while the script runs in a fresh {name}; .res is "
-            f"deleted when the script ends without error. x cancels (what finished stays, the next restart "
+            f"deleted when the script ends without error, and with it every job the script does not run "
+            "again (as PLAMS's -r does: a script that makes fewer jobs keeps fewer). x cancels (what finished stays, the next restart "
             f"resumes); until it ends, plams-tui restart {name} --rollback (R in the app) puts the folder "
             "back as it was."
         )
