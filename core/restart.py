@@ -421,6 +421,12 @@ def load_checked(
     line and its job reruns. *check* False leaves the verdict to *load_job* (plams_core's
     ``JobManager.load_job`` asks the static reader itself; real PLAMS's does not). Returns
     ``{absolute dill path: job}``.
+
+    A folder whose ``.dill`` is not loaded (refused, or *load_job* gave nothing) is walked as
+    one without a ``.dill``: a MultiJob's pickle truncated by a kill (Ctrl-C while PLAMS
+    pickles at exit) leaves its children's own ``.dill`` files, and they are loaded. PLAMS's
+    ``load_all`` stops at such a folder and reruns the children; the restart plan (and
+    ``ls``) call them ``ok``, so they are reused.
     """
     from .pickles.reader import read_dill_summary
 
@@ -435,12 +441,12 @@ def load_checked(
             verdict, reason, *_ = read_dill_summary(dill) if check else ("ok", None)
             if verdict != "ok":
                 log(f"LOAD: not loading {dill}: {verdict} ({reason}); the job reruns")
-                continue
-            job = load_job(dill)
-            if job is not None:
-                loaded[os.path.abspath(dill)] = job
-        else:
-            loaded.update(load_checked(sub, load_job, log, check=check))
+            else:
+                job = load_job(dill)
+                if job is not None:
+                    loaded[os.path.abspath(dill)] = job
+                    continue
+        loaded.update(load_checked(sub, load_job, log, check=check))
     return loaded
 
 

@@ -1,0 +1,146 @@
+"""Working folders in the shapes users leave, made by real PLAMS 2026.104, read and restarted.
+
+Each shape is built once per module by running a script with real PLAMS (``python script.py``,
+as a user does) and then damaged the way a kill or a user damages it; tests copy it before
+changing it. What real PLAMS's own ``load_all`` says of the same folder is the yardstick.
+``tests/SHAPES.md`` lists the shapes tried and what was found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from fixtures.restarts import counts, plams_tui  # noqa: E402
+
+pytest.importorskip("scm.plams")
+
+HEADER = """\
+import sys
+from scm.plams import MultiJob, SingleJob, config, finish, init
+
+
+class ShJob(SingleJob):
+    def get_input(self):
+        return self.settings.input.text
+
+    def get_runscript(self):
+        return f"echo {{self.name}} >> {counts}\\n" + self.settings.input.cmd + "\\n"
+
+
+def mk(name, text, cmd="true", **settings):
+    job = ShJob(name=name)
+    job.settings.input.text = text
+    job.settings.input.cmd = cmd
+    for key, value in settings.items():
+        job.settings[key] = value
+    return job
+
+
+init(folder="wd")
+"""
+
+
+def run_real_plams(tmp: Path, body: str, name: str = "script.py") -> Path:
+    """Write HEADER + *body* as *tmp/name*, run it with real PLAMS in *tmp*; return the script."""
+    script = tmp / name
+    script.write_text(HEADER.format(counts=tmp / "counts") + body)
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return script
+
+
+def load_all_report(workdir: Path) -> dict[str, dict[str, str | None]]:
+    """What real PLAMS's ``load_all`` loads from *workdir*: {path relative to it: name, status, hash}."""
+    code = (
+        "import json, os, sys, tempfile\n"
+        "from scm.plams import config, init, load_all\n"
+        "init(path=tempfile.mkdtemp(), folder='r'); config.log.stdout = 0\n"
+        "wd = os.path.abspath(sys.argv[1]); out = {}\n"
+        "def walk(job):\n"
+        "    out[os.path.relpath(job.path, wd)] = {'name': job.name, 'status': str(job.status), 'hash': job.hash()}\n"
+        "    for child in getattr(job, 'children', None) or []:\n"
+        "        walk(child)\n"
+        "for job in load_all(wd).values():\n"
+        "    walk(job)\n"
+        "print(json.dumps(out))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(workdir)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def listing(workdir: Path) -> dict[str, dict]:
+    proc = plams_tui("ls", "--json", str(workdir))
+    assert proc.returncode == 0, proc.stderr
+    return {r["path"]: r for r in json.loads(proc.stdout)}
+
+
+# ---------------------------------------------------------------------------------------------
+# A MultiJob whose .dill was cut short (Ctrl-C while PLAMS pickled it at exit)
+# ---------------------------------------------------------------------------------------------
+
+MULTI = """\
+MultiJob(name="multi", children=[mk("fast", "f\\n"), mk("slow", "s\\n")]).run()
+mk("single", "x\\n").run()
+finish()
+"""
+
+
+@pytest.fixture(scope="module")
+def cut_multi(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A MultiJob and its children all successful, the MultiJob's ``.dill`` truncated to 2 bytes.
+
+    That is what a second Ctrl-C leaves when it lands while PLAMS's exit handler pickles a
+    MultiJob (seen with real PLAMS 2026.104: ``multi.dill`` of 2 bytes, the children's whole).
+    """
+    tmp = tmp_path_factory.mktemp("cut_multi")
+    run_real_plams(tmp, MULTI)
+    dill = tmp / "wd" / "multi" / "multi.dill"
+    dill.write_bytes(dill.read_bytes()[:2])
+    (tmp / "counts").unlink()
+    return tmp
+
+
+def test_children_of_a_multijob_with_a_cut_dill_are_listed_ok(cut_multi: Path) -> None:
+    records = listing(cut_multi / "wd")
+    assert records["multi"]["dill"] == "corrupt"
+    assert records["multi"]["status"] == "successful"  # the csv row, written before the pickle
+    assert (records["multi/fast"]["dill"], records["multi/slow"]["dill"]) == ("ok", "ok")
+    # Real PLAMS's load_all opens multi.dill, fails, and does not look at the children's.
+    assert "multi/fast" not in load_all_report(cut_multi / "wd")
+
+
+def test_restart_reuses_the_children_of_a_multijob_with_a_cut_dill(cut_multi: Path, tmp_path: Path) -> None:
+    """The plan says the ok children are reused, and the restart (real PLAMS) does reuse them."""
+    tmp = tmp_path / "copy"
+    shutil.copytree(cut_multi, tmp, symlinks=True)
+    script = tmp / "script.py"
+    script.write_text(HEADER.format(counts=tmp / "counts") + MULTI)
+    plan = plams_tui("restart", str(tmp / "wd"), "--script", str(script), "--dry-run", "--json")
+    assert plan.returncode == 0, plan.stderr
+    actions = {j["path"]: j["action"] for j in json.loads(plan.stdout)}
+    assert actions == {"multi": "rerun", "multi/fast": "reuse", "multi/slow": "reuse", "single": "reuse"}
+    proc = plams_tui("restart", str(tmp / "wd"), "--script", str(script), "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert counts(tmp) == {}, "a job the plan reused ran again"
+    records = listing(tmp / "wd")
+    assert {p: r["status"] for p, r in records.items()} == {
+        "multi": "successful",
+        "multi/fast": "copied",
+        "multi/slow": "copied",
+        "single": "copied",
+    }
