@@ -52,7 +52,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import PlamsError, RestartError, WorkdirBusyError, WorkdirError
@@ -68,6 +68,7 @@ __all__ = [
     "RestartRun",
     "RollbackPlan",
     "blockers",
+    "follow_hashing",
     "leftover",
     "load_checked",
     "plan_restart",
@@ -450,6 +451,51 @@ def load_checked(
     return loaded
 
 
+def _with_children(job: Any) -> Iterable[Any]:
+    yield job
+    children = getattr(job, "children", None) or ()
+    for child in children.values() if isinstance(children, dict) else children:
+        yield from _with_children(child)
+
+
+def follow_hashing(jobmanager: Any, loaded: list[Any]) -> None:
+    """Keep the hashes of the *loaded* jobs in *jobmanager*'s hashing mode, also when the script changes it.
+
+    ``load_job`` registers a loaded job's hash in the mode the manager has then. A restart
+    (``-r``/``-l``) loads before the script runs, so a script that sets
+    ``config.default_jobmanager.settings.hashing = 'runscript'`` after ``init()`` looked
+    every job up under a hash no loaded job had, and nothing was reused (real PLAMS 2024.107
+    and 2026.104 do this with their own launcher). The manual says a loaded job "is added to
+    hash registry so it is visible to Rerun prevention" and that restarting is loading and
+    letting rerun prevention do the rest; so here the first hash check after the mode changed
+    registers the loaded jobs (children included) again, in the new mode, without taking a
+    hash from a job of this run. ``hashing = None`` still turns rerun prevention off.
+
+    Works on plams_core's and real PLAMS's JobManager alike (both look hashes up through
+    ``self._check_hash``); *loaded* may still grow after this call (the loads come later).
+    """
+    check = jobmanager._check_hash
+    lock = threading.Lock()
+    mode = [jobmanager.settings.hashing]
+
+    def _check_hash(job: Any) -> Any:
+        with lock:
+            now = jobmanager.settings.hashing
+            if now != mode[0]:
+                mode[0] = now
+                for top in loaded:
+                    for old in _with_children(top):
+                        try:
+                            h = old.hash()
+                        except Exception:  # noqa: BLE001 - a job that cannot hash is simply not reused
+                            continue
+                        if h is not None:
+                            jobmanager.hashes.setdefault(h, old)
+        return check(job)
+
+    jobmanager._check_hash = _check_hash
+
+
 # ---------------------------------------------------------------------------------------------
 # The plan
 # ---------------------------------------------------------------------------------------------
@@ -594,6 +640,22 @@ def saved_script(folders: Sequence[str]) -> str | None:
     return None
 
 
+_HASHING_OFF_RE = re.compile(r"^[^#\n]*\bhashing\s*=\s*(?:None|False|0|''|\"\")\s*(?:[,)#].*)?$", re.M)
+
+
+def _hashing_off(text: str) -> str | None:
+    """``line N: ...`` of the first line of *text* that sets ``hashing`` to None/False (no rerun prevention), else None.
+
+    Read from the text, nothing run: ``config.default_jobmanager.settings.hashing = None``,
+    ``config.jobmanager.hashing = False``, ``JobManager(..., hashing=None)``. Loaded jobs are
+    then never looked up, so nothing the plan would reuse is reused.
+    """
+    m = _HASHING_OFF_RE.search(text)
+    if m is None:
+        return None
+    return f"line {text.count(chr(10), 0, m.start()) + 1}: {m.group(0).strip()}"
+
+
 def script_engine(text: str) -> Engine:
     """``plams`` for a script that imports ``scm.plams`` (written for real PLAMS), else ``plams_core``."""
     return "plams" if _PLAMS_IMPORT_RE.search(text) else "plams_core"
@@ -710,6 +772,18 @@ def plan_restart(
     except OSError as exc:
         raise RestartError(f"cannot read script {script_path}: {exc.strerror or exc}") from None
     jobs = _plan_jobs(sources, hashing)
+    off = _hashing_off(text)
+    if off is not None:  # loaded, but no hash is looked up: every job runs again
+        jobs = [
+            replace(
+                j,
+                action="rerun",
+                reason=f"{j.status}, .dill ok, but the script turns rerun prevention off ({off})",
+            )
+            if j.action == "reuse"
+            else j
+            for j in jobs
+        ]
     if engine is None:
         engine = script_engine(text)
         if engine == "plams_core" and not re.search(r"^[ \t]*(?:from|import)[ \t]+plams_core\b", text, re.M):

@@ -144,3 +144,68 @@ def test_restart_reuses_the_children_of_a_multijob_with_a_cut_dill(cut_multi: Pa
         "multi/slow": "copied",
         "single": "copied",
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The script sets the hashing mode after init(): a restart loads before the script runs
+# ---------------------------------------------------------------------------------------------
+
+HASHING = """\
+config.default_jobmanager.settings.hashing = {mode!r}
+mk("x", "in1\\n").run()
+mk("y", "in2\\n", "echo z").run()
+mk("late", "in3\\n", "test -e {flag}").run()
+finish()
+"""
+
+
+def hashed_folder(tmp: Path, mode: str | None) -> Path:
+    """x and y successful, late crashed (until ``flag`` exists); the script sets *mode* after init()."""
+    script = run_real_plams(tmp, HASHING.format(mode=mode, flag=tmp / "flag"))
+    (tmp / "counts").unlink()
+    (tmp / "flag").touch()
+    return script
+
+
+@pytest.mark.parametrize("mode", ["runscript", "input+runscript"])
+def test_restart_reuses_jobs_of_a_script_that_sets_its_hashing_mode(tmp_path: Path, mode: str) -> None:
+    """Loaded jobs are looked up in the mode the script sets (PLAMS's launcher reran them all)."""
+    script = hashed_folder(tmp_path, mode)
+    plan = json.loads(
+        plams_tui("restart", str(tmp_path / "wd"), "--script", str(script), "--dry-run", "--json").stdout
+    )
+    assert {j["path"]: j["action"] for j in plan} == {"x": "reuse", "y": "reuse", "late": "rerun"}
+    proc = plams_tui("restart", str(tmp_path / "wd"), "--script", str(script), "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert counts(tmp_path) == {"late": 1}
+    assert {p: r["status"] for p, r in listing(tmp_path / "wd").items()} == {
+        "x": "copied",
+        "y": "copied",
+        "late": "successful",
+    }
+
+
+def test_restart_of_a_plams_core_script_that_sets_its_hashing_mode(tmp_path: Path) -> None:
+    from fixtures.restarts import run_plams_core, write_script
+
+    script = write_script(tmp_path)
+    script.write_text('config.default_jobmanager.settings.hashing = "runscript"\n' + script.read_text())
+    first = run_plams_core(tmp_path, "-f", "wd", str(script))
+    assert "STATUSES successful crashed crashed" in first.stdout, first.stdout + first.stderr
+    (tmp_path / "flag").touch()
+    proc = plams_tui("restart", str(tmp_path / "wd"), "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "STATUSES copied successful successful" in proc.stdout
+    assert counts(tmp_path) == {"a": 1, "flaky": 2, "b": 2}
+
+
+def test_plan_says_nothing_is_reused_when_the_script_turns_rerun_prevention_off(tmp_path: Path) -> None:
+    script = hashed_folder(tmp_path, None)
+    plan = json.loads(
+        plams_tui("restart", str(tmp_path / "wd"), "--script", str(script), "--dry-run", "--json").stdout
+    )
+    assert {j["path"]: j["action"] for j in plan} == {"x": "rerun", "y": "rerun", "late": "rerun"}
+    assert "turns rerun prevention off (line 23: config.default_jobmanager" in plan[-1]["reason"], plan
+    proc = plams_tui("restart", str(tmp_path / "wd"), "--script", str(script), "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert counts(tmp_path) == {"x": 1, "y": 1, "late": 1}  # what the plan said
