@@ -688,6 +688,95 @@ def _folder_engine(sources: Sequence[str], jobs: Sequence[PlannedJob]) -> Engine
     return "plams_core"
 
 
+def _module_found(module: str, path: Sequence[str]) -> bool:
+    """Whether *module* (dotted) can be imported from *path*, found without importing (or running) anything."""
+    import importlib.machinery
+
+    if module in sys.modules or module in sys.builtin_module_names:
+        return True
+    locations: Sequence[str] | None = path
+    name = ""
+    for part in module.split("."):
+        name = f"{name}.{part}" if name else part
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(name, locations)
+        except (ImportError, ValueError):
+            return False
+        if spec is None:
+            return False
+        locations = spec.submodule_search_locations
+        if locations is None and name != module:
+            return False  # a plain module where a package was needed
+    return True
+
+
+def _unloadable_modules(
+    jobs: Sequence[PlannedJob], sources: Sequence[str], script_dir: str
+) -> list[PlannedJob]:
+    """Jobs to reuse whose class's module real PLAMS cannot import become ``rerun``, with why.
+
+    Real PLAMS's ``load_job`` imports the module a job class came from (``myjobs`` beside the
+    script); when the user renamed or deleted it, loading logs "Unpickling ... failed" and
+    the job runs again. The module is read from one ``.dill`` per class name (nothing is
+    unpickled) and looked up on the path the restart will have: the script's folder, then
+    this interpreter's ``sys.path`` (the restart runs with this interpreter). plams_core's
+    engine loads such a job with a stand-in class instead, so this applies to real PLAMS only.
+    """
+    from .pickles.reader import read_dill, read_dill_summary
+
+    by_name = {os.path.basename(f): f for f in sources}
+    path = [script_dir, *sys.path]
+    verdicts: dict[str, str | None] = {}  # class name -> missing module (None: importable)
+    out = []
+    for job in jobs:
+        folder = by_name.get(job.source)
+        dill = os.path.join(folder, job.path, job.name + ".dill") if folder else None
+        if job.action != "reuse" or dill is None or not os.path.isfile(dill):
+            out.append(job)
+            continue
+        class_name = read_dill_summary(dill)[2] or ""
+        if class_name not in verdicts:
+            info = read_dill(dill, timeline=False)
+            module = info.class_module or "__main__"
+            top = module.split(".")[0]
+            known = module == "__main__" or info.by_value or top in ("scm", "plams_core", "builtins")
+            verdicts[class_name] = None if known or _module_found(module, path) else module
+        missing = verdicts[class_name]
+        if missing is not None:
+            job = replace(
+                job,
+                action="rerun",
+                reason=f"{job.status}, .dill ok, but its class's module {missing} cannot be imported (renamed or deleted?): "
+                "real PLAMS cannot load it",
+            )
+        out.append(job)
+    # A MultiJob's .dill holds its children: it cannot load either, and neither can the
+    # children it alone brings (the walk then loads the ones with their own .dill).
+    bad = [j.path + "/" for j in out if j.reason.endswith("real PLAMS cannot load it")]
+    if not bad:
+        return out
+    by_path = {j.path: j for j in out}
+
+    def unloadable(job: PlannedJob) -> bool:
+        if any(b.startswith(job.path + "/") for b in bad):
+            return True  # holds such a job
+        if not job.reason.endswith("loaded with its MultiJob's .dill"):
+            return False
+        p = job.path.rpartition("/")[0]
+        while p and p not in by_path:
+            p = p.rpartition("/")[0]
+        return bool(p) and unloadable(by_path[p])
+
+    def why(job: PlannedJob) -> str:
+        if any(b.startswith(job.path + "/") for b in bad):
+            return f"{job.status}, .dill ok, but it holds a job whose class's module cannot be imported"
+        return f"{job.status}, but only its MultiJob's .dill holds it, and real PLAMS cannot load that"
+
+    return [
+        replace(j, action="rerun", reason=why(j)) if j.action == "reuse" and unloadable(j) else j for j in out
+    ]
+
+
 def real_plams_available() -> bool:
     """Whether ``scm.plams`` can be imported here (checked without importing it)."""
     import importlib.util
@@ -798,6 +887,8 @@ def plan_restart(
                 f"processes of an earlier run still work in {os.path.basename(lo.workdir)}: pids "
                 + " ".join(str(p) for p in sorted(found_procs))
             )
+    if engine == "plams":  # real PLAMS's load_job imports the job's module; it fails if that is gone
+        jobs = _unloadable_modules(jobs, sources, os.path.dirname(script_path))
     if engine == "plams" and not real_plams_available():
         blocked = (
             "this script is written for real PLAMS (it imports scm.plams), which is not installed here; "

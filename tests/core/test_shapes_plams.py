@@ -209,3 +209,76 @@ def test_plan_says_nothing_is_reused_when_the_script_turns_rerun_prevention_off(
     proc = plams_tui("restart", str(tmp_path / "wd"), "--script", str(script), "--yes")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert counts(tmp_path) == {"x": 1, "y": 1, "late": 1}  # what the plan said
+
+
+# ---------------------------------------------------------------------------------------------
+# Job classes from the user's own module, which is then renamed
+# ---------------------------------------------------------------------------------------------
+
+MYJOBS = """\
+from scm.plams import SingleJob
+
+
+class ModJob(SingleJob):
+    def get_input(self):
+        return self.settings.input.text
+
+    def get_runscript(self):
+        return f"echo {{self.name}} >> {counts}\\n"
+"""
+
+USES_MODULE = """\
+sys.path.insert(0, {folder!r})
+from {module} import ModJob
+
+
+def mod(name, text):
+    job = ModJob(name=name)
+    job.settings.input.text = text
+    return job
+
+
+mod("own", "own\\n").run()
+mk("local", "local\\n").run()
+MultiJob(name="multi", children=[mod("a", "a\\n"), mk("b", "b\\n", pickle=False), mk("c", "c\\n")]).run()
+finish()
+"""
+
+
+def test_restart_plan_knows_real_plams_cannot_import_a_renamed_module(tmp_path: Path) -> None:
+    """``myjobs.py`` renamed ``jobslib.py``: what needs it reruns, and the plan says so."""
+    (tmp_path / "myjobs.py").write_text(MYJOBS.format(counts=tmp_path / "counts"))
+    run_real_plams(tmp_path, USES_MODULE.format(folder=str(tmp_path), module="myjobs"))
+    (tmp_path / "counts").unlink()
+    (tmp_path / "myjobs.py").rename(tmp_path / "jobslib.py")
+    shutil.rmtree(tmp_path / "__pycache__", ignore_errors=True)
+    script = tmp_path / "script2.py"
+    script.write_text(
+        HEADER.format(counts=tmp_path / "counts") + USES_MODULE.format(folder=str(tmp_path), module="jobslib")
+    )
+    before = {p: r["dill"] for p, r in listing(tmp_path / "wd").items()}
+    assert before == {
+        "own": "ok",
+        "local": "ok",
+        "multi": "ok",
+        "multi/a": "ok",
+        "multi/b": "missing",
+        "multi/c": "ok",
+    }
+    plan = json.loads(
+        plams_tui("restart", str(tmp_path / "wd"), "--script", str(script), "--dry-run", "--json").stdout
+    )
+    actions = {j["path"]: j["action"] for j in plan}
+    # b has no .dill of its own (pickle=False): only multi.dill, which needs myjobs, holds it
+    assert actions == {
+        "own": "rerun",
+        "local": "reuse",
+        "multi": "rerun",
+        "multi/a": "rerun",
+        "multi/b": "rerun",
+        "multi/c": "reuse",
+    }
+    assert "module myjobs cannot be imported" in {j["path"]: j["reason"] for j in plan}["own"]
+    proc = plams_tui("restart", str(tmp_path / "wd"), "--script", str(script), "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert counts(tmp_path) == {"own": 1, "a": 1, "b": 1}  # exactly the planned reruns of single jobs
