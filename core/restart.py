@@ -68,7 +68,7 @@ __all__ = [
     "RestartRun",
     "RollbackPlan",
     "blockers",
-    "follow_hashing",
+    "guard_rerun_prevention",
     "leftover",
     "load_checked",
     "plan_restart",
@@ -429,6 +429,40 @@ def load_checked(
     ``load_all`` stops at such a folder and reruns the children; the restart plan (and
     ``ls``) call them ``ok``, so they are reused.
     """
+    return _load_walk(path, load_job, log, check)
+
+
+def _status_of(job: Any) -> str:
+    status = getattr(job, "status", None)
+    return str(getattr(status, "value", status))
+
+
+def _drop_bad_copies(
+    jobmanager: Any, loaded: list[tuple[str, Any]], folders: Sequence[str], log: Callable[[str], None]
+) -> None:
+    """Forget the loaded copies of jobs that crashed or failed (:func:`_bad_copies` of *folders*).
+
+    The copy leaves *loaded* and *jobmanager*'s ``hashes``. The folders are read (as ``ls``
+    reads them) only when a loaded job is ``copied``.
+    """
+    if not any(_status_of(job) == "copied" for _, job in loaded):
+        return
+    from .index import scan_workdir
+
+    bad = _bad_copies([(os.path.abspath(f), scan_workdir(f)) for f in folders])
+    for dill, job in list(loaded):
+        why = bad.get(os.path.abspath(dill))
+        if why is None:
+            continue
+        loaded.remove((dill, job))
+        for key in [k for k, v in jobmanager.hashes.items() if v is job]:
+            del jobmanager.hashes[key]
+        log(f"LOAD: not reusing {dill}: {why}; the job reruns")
+
+
+def _load_walk(
+    path: str | os.PathLike[str], load_job: Callable[[str], Any], log: Callable[[str], None], check: bool
+) -> dict[str, Any]:
     from .pickles.reader import read_dill_summary
 
     loaded: dict[str, Any] = {}
@@ -447,7 +481,7 @@ def load_checked(
                 if job is not None:
                     loaded[os.path.abspath(dill)] = job
                     continue
-        loaded.update(load_checked(sub, load_job, log, check=check))
+        loaded.update(_load_walk(sub, load_job, log, check))
     return loaded
 
 
@@ -458,32 +492,45 @@ def _with_children(job: Any) -> Iterable[Any]:
         yield from _with_children(child)
 
 
-def follow_hashing(jobmanager: Any, loaded: list[Any]) -> None:
-    """Keep the hashes of the *loaded* jobs in *jobmanager*'s hashing mode, also when the script changes it.
+def guard_rerun_prevention(
+    jobmanager: Any, loaded: list[tuple[str, Any]], folders: Sequence[str], log: Callable[[str], None]
+) -> None:
+    """Make the *loaded* jobs (``(dill path, job)`` of *folders*, filled by the loads that follow) serve rerun prevention as the plan says.
 
-    ``load_job`` registers a loaded job's hash in the mode the manager has then. A restart
-    (``-r``/``-l``) loads before the script runs, so a script that sets
-    ``config.default_jobmanager.settings.hashing = 'runscript'`` after ``init()`` looked
-    every job up under a hash no loaded job had, and nothing was reused (real PLAMS 2024.107
-    and 2026.104 do this with their own launcher). The manual says a loaded job "is added to
-    hash registry so it is visible to Rerun prevention" and that restarting is loading and
-    letting rerun prevention do the rest; so here the first hash check after the mode changed
-    registers the loaded jobs (children included) again, in the new mode, without taking a
-    hash from a job of this run. ``hashing = None`` still turns rerun prevention off.
+    Done at the first hash check, i.e. after every folder is loaded and before any job runs:
+
+    * copies of jobs that crashed or failed are forgotten (:func:`_drop_bad_copies`);
+    * the loaded jobs follow *jobmanager*'s hashing mode. ``load_job`` registers a loaded
+      job's hash in the mode the manager has then; a restart (``-r``/``-l``) loads before the
+      script runs, so a script that sets ``config.default_jobmanager.settings.hashing =
+      'runscript'`` after ``init()`` looked every job up under a hash no loaded job had, and
+      nothing was reused (real PLAMS 2024.107 and 2026.104 do this with their own launcher).
+      The manual says a loaded job "is added to hash registry so it is visible to Rerun
+      prevention" and that restarting is loading and letting rerun prevention do the rest;
+      so when the mode changed the loaded jobs (children included) are registered again in
+      the new mode, without taking a hash from a job of this run. ``hashing = None`` still
+      turns rerun prevention off.
 
     Works on plams_core's and real PLAMS's JobManager alike (both look hashes up through
-    ``self._check_hash``); *loaded* may still grow after this call (the loads come later).
+    ``self._check_hash``).
     """
     check = jobmanager._check_hash
     lock = threading.Lock()
-    mode = [jobmanager.settings.hashing]
+    mode: list[Any] = [jobmanager.settings.hashing]
+    first = [True]
 
     def _check_hash(job: Any) -> Any:
         with lock:
+            if first[0]:
+                first[0] = False
+                try:
+                    _drop_bad_copies(jobmanager, loaded, folders, log)
+                except Exception as exc:  # noqa: BLE001 - never fail the job for it: everything loaded stays
+                    log(f"LOAD: could not check the loaded copies ({type(exc).__name__}: {exc})")
             now = jobmanager.settings.hashing
             if now != mode[0]:
                 mode[0] = now
-                for top in loaded:
+                for _, top in loaded:
                     for old in _with_children(top):
                         try:
                             h = old.hash()
@@ -594,13 +641,66 @@ def _rerun_reason(rec: JobRecord) -> str:
     return f"no .dill (status {rec.status})"
 
 
+def _bad_copies(indexes: Sequence[tuple[str, Any]]) -> dict[str, str]:
+    """``{.dill path: why}`` of the copies a restart must not reuse: copies of a job that crashed or failed.
+
+    PLAMS registers a job's hash when the job starts, so a job with the same input copies a
+    job that then crashes (or copies it after the crash: the hash stays registered), and
+    gets a ``.dill`` saying ``copied``. Loaded, it would make the rerun of the crashed job a
+    copy of the crashed files again. A copy is bad when the job it was copied from (the
+    index's ``copied_from``) is in its folder and ``crashed`` or ``failed``, and no job the
+    restart loads with that hash succeeded. A copy whose source is gone (a copy made by an
+    earlier restart, its source deleted with the ``.res``) is reused. *indexes*: ``(folder,
+    its WorkdirIndex)``; paths are ``folder/JOB/NAME.dill``. The plan and the run (through
+    :func:`guard_rerun_prevention`) both ask this.
+    """
+    suspects: list[tuple[str, str, str | None]] = []
+    good: set[str] = set()
+    for folder, index in indexes:
+        records = index.records
+        for rec in index:
+            if rec.dill != "ok":
+                continue
+            for r in _with_children_records(records, rec):  # loaded with it
+                if r.status == "successful" and r.hash is not None:
+                    good.add(r.hash)
+            if rec.status == "copied" and rec.copied_from is not None and not _in_ok_parent(records, rec):
+                src = records.get(rec.copied_from)
+                if src is not None and src.status in ("crashed", "failed"):
+                    why = f"copied from {src.path}, which {src.status}: not reused"
+                    suspects.append((os.path.join(folder, rec.path, rec.name + ".dill"), why, rec.hash))
+    return {dill: why for dill, why, h in suspects if h is None or h not in good}
+
+
+def _with_children_records(records: Any, rec: Any) -> Iterable[Any]:
+    yield rec
+    for child in rec.children:
+        c = records.get(child)
+        if c is not None:
+            yield from _with_children_records(records, c)
+
+
+def _in_ok_parent(records: Any, rec: Any) -> bool:
+    """Loaded with an ancestor's ``.dill`` (``load_all`` does not open its own then)."""
+    p = rec.parent
+    while p is not None:
+        r = records.get(p)
+        if r is None:
+            return False
+        if r.dill == "ok":
+            return True
+        p = r.parent
+    return False
+
+
 def _plan_jobs(folders: Sequence[str], hashing: str | None) -> list[PlannedJob]:
     """Merge the jobs of *folders* (oldest first) by path: reuse if any folder has an ok ``.dill``."""
     from .index import scan_workdir
 
     merged: dict[str, PlannedJob] = {}
-    for folder in folders:
-        index = scan_workdir(folder, hashing=hashing)
+    indexes = [(folder, scan_workdir(folder, hashing=hashing)) for folder in folders]
+    bad = _bad_copies(indexes)
+    for folder, index in indexes:
         records = index.records
         source = os.path.basename(folder)
         for rec in index:
@@ -615,7 +715,10 @@ def _plan_jobs(folders: Sequence[str], hashing: str | None) -> list[PlannedJob]:
                     parent_ok = True
                     break
                 p = prec.parent
-            if rec.dill == "ok" or parent_ok:
+            why_not = bad.get(os.path.join(folder, rec.path, rec.name + ".dill")) if bad else None
+            if why_not is not None:  # the run forgets it (_drop_bad_copies)
+                job = PlannedJob(rec.path, rec.name, "rerun", why_not, rec.status, source)
+            elif rec.dill == "ok" or parent_ok:
                 why = (
                     f"{rec.status}, .dill ok: loaded, its hash registered"
                     if rec.dill == "ok"

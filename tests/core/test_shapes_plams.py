@@ -282,3 +282,50 @@ def test_restart_plan_knows_real_plams_cannot_import_a_renamed_module(tmp_path: 
     proc = plams_tui("restart", str(tmp_path / "wd"), "--script", str(script), "--yes")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert counts(tmp_path) == {"own": 1, "a": 1, "b": 1}  # exactly the planned reruns of single jobs
+
+
+# ---------------------------------------------------------------------------------------------
+# Copies of a job that crashed (PLAMS registers the hash when a job starts)
+# ---------------------------------------------------------------------------------------------
+
+COPIES_OF_A_CRASH = """\
+mk("first", "same\\n", "test -e {flag}").run()
+mk("second", "same\\n", "test -e {flag}").run()
+mk("ok", "other\\n").run()
+mk("ok_copy", "other\\n").run()
+finish()
+"""
+
+
+def test_restart_reruns_copies_of_a_crashed_job(tmp_path: Path) -> None:
+    """``second`` was copied from ``first``, which crashed: loading it made ``first`` a copy of the crash again."""
+    body = COPIES_OF_A_CRASH.format(flag=tmp_path / "flag")
+    script = run_real_plams(tmp_path, body)
+    (tmp_path / "counts").unlink()
+    records = listing(tmp_path / "wd")
+    statuses = {p: (r["status"], r["dill"], r["copied_from"]) for p, r in records.items()}
+    assert statuses == {  # what real PLAMS left: a dill-bearing copy of a crashed job
+        "first": ("crashed", "missing", None),
+        "second": ("copied", "ok", "first"),
+        "ok": ("successful", "ok", None),
+        "ok_copy": ("copied", "ok", "ok"),
+    }
+    assert load_all_report(tmp_path / "wd")["second"]["status"] == "copied"
+    (tmp_path / "flag").touch()  # the user fixes what made first crash
+    plan = json.loads(
+        plams_tui("restart", str(tmp_path / "wd"), "--script", str(script), "--dry-run", "--json").stdout
+    )
+    assert {j["path"]: (j["action"], j["reason"]) for j in plan if j["path"] == "second"} == {
+        "second": ("rerun", "copied from first, which crashed: not reused")
+    }
+    assert {j["path"]: j["action"] for j in plan} == {
+        "first": "rerun",
+        "second": "rerun",
+        "ok": "reuse",
+        "ok_copy": "reuse",
+    }
+    proc = plams_tui("restart", str(tmp_path / "wd"), "--script", str(script), "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert counts(tmp_path) == {"first": 1}
+    after = {p: r["status"] for p, r in listing(tmp_path / "wd").items()}
+    assert after == {"first": "successful", "second": "copied", "ok": "copied", "ok_copy": "copied"}
