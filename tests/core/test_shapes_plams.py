@@ -329,3 +329,26 @@ def test_restart_reruns_copies_of_a_crashed_job(tmp_path: Path) -> None:
     assert counts(tmp_path) == {"first": 1}
     after = {p: r["status"] for p, r in listing(tmp_path / "wd").items()}
     assert after == {"first": "successful", "second": "copied", "ok": "copied", "ok_copy": "copied"}
+
+
+# ---------------------------------------------------------------------------------------------
+# A job PLAMS could not pickle ("Pickling of NAME failed": the .dill is left unfinished)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_show_says_plams_could_not_pickle_the_job(tmp_path: Path) -> None:
+    run_real_plams(
+        tmp_path,
+        'job = mk("gen", "g\\n")\njob.gen = (x for x in [1])  # dill cannot store it\njob.run()\nmk("fine", "f\\n").run()\nfinish()\n',
+    )
+    records = listing(tmp_path / "wd")
+    assert (records["gen"]["status"], records["gen"]["dill"]) == ("successful", "corrupt")
+    shown = plams_tui("show", str(tmp_path / "wd"), "gen")
+    assert (
+        "dill note:     PLAMS logged 'Pickling of gen failed': it left the .dill unfinished" in shown.stdout
+    )
+    data = json.loads(plams_tui("show", str(tmp_path / "wd"), "gen", "--json").stdout)
+    assert data["ending"]["pickling_failed"] is True
+    fine = json.loads(plams_tui("show", str(tmp_path / "wd"), "fine", "--json").stdout)
+    assert fine["ending"]["pickling_failed"] is False
+    assert "dill note" not in plams_tui("show", str(tmp_path / "wd"), "fine").stdout
