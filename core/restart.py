@@ -693,8 +693,13 @@ def _in_ok_parent(records: Any, rec: Any) -> bool:
     return False
 
 
-def _plan_jobs(folders: Sequence[str], hashing: str | None) -> list[PlannedJob]:
-    """Merge the jobs of *folders* (oldest first) by path: reuse if any folder has an ok ``.dill``."""
+def _plan_jobs(
+    folders: Sequence[str], hashing: str | None, classes: dict[tuple[str, str], str | None] | None = None
+) -> list[PlannedJob]:
+    """Merge the jobs of *folders* (oldest first) by path: reuse if any folder has an ok ``.dill``.
+
+    *classes*, if given, gets ``(source, path) -> class name`` of every job (from the listing).
+    """
     from .index import scan_workdir
 
     merged: dict[str, PlannedJob] = {}
@@ -704,6 +709,8 @@ def _plan_jobs(folders: Sequence[str], hashing: str | None) -> list[PlannedJob]:
         records = index.records
         source = os.path.basename(folder)
         for rec in index:
+            if classes is not None:
+                classes[(source, rec.path)] = rec.class_name
             # A job loaded with an ok parent (load_all takes the parent's .dill and all its children).
             parent_ok = False
             p = rec.parent
@@ -814,7 +821,10 @@ def _module_found(module: str, path: Sequence[str]) -> bool:
 
 
 def _unloadable_modules(
-    jobs: Sequence[PlannedJob], sources: Sequence[str], script_dir: str
+    jobs: Sequence[PlannedJob],
+    sources: Sequence[str],
+    script_dir: str,
+    classes: dict[tuple[str, str], str | None],
 ) -> list[PlannedJob]:
     """Jobs to reuse whose class's module real PLAMS cannot import become ``rerun``, with why.
 
@@ -825,20 +835,20 @@ def _unloadable_modules(
     this interpreter's ``sys.path`` (the restart runs with this interpreter). plams_core's
     engine loads such a job with a stand-in class instead, so this applies to real PLAMS only.
     """
-    from .pickles.reader import read_dill, read_dill_summary
+    from .pickles.reader import read_dill
 
     by_name = {os.path.basename(f): f for f in sources}
     path = [script_dir, *sys.path]
     verdicts: dict[str, str | None] = {}  # class name -> missing module (None: importable)
     out = []
     for job in jobs:
+        class_name = classes.get((job.source, job.path)) if job.action == "reuse" else None
         folder = by_name.get(job.source)
-        dill = os.path.join(folder, job.path, job.name + ".dill") if folder else None
-        if job.action != "reuse" or dill is None or not os.path.isfile(dill):
+        if class_name is None or folder is None:  # no .dill of its own (loaded with its MultiJob)
             out.append(job)
             continue
-        class_name = read_dill_summary(dill)[2] or ""
         if class_name not in verdicts:
+            dill = os.path.join(folder, job.path, job.name + ".dill")
             info = read_dill(dill, timeline=False)
             module = info.class_module or "__main__"
             top = module.split(".")[0]
@@ -963,7 +973,8 @@ def plan_restart(
             text = f.read()
     except OSError as exc:
         raise RestartError(f"cannot read script {script_path}: {exc.strerror or exc}") from None
-    jobs = _plan_jobs(sources, hashing)
+    classes: dict[tuple[str, str], str | None] = {}
+    jobs = _plan_jobs(sources, hashing, classes)
     off = _hashing_off(text)
     if off is not None:  # loaded, but no hash is looked up: every job runs again
         jobs = [
@@ -991,7 +1002,7 @@ def plan_restart(
                 + " ".join(str(p) for p in sorted(found_procs))
             )
     if engine == "plams":  # real PLAMS's load_job imports the job's module; it fails if that is gone
-        jobs = _unloadable_modules(jobs, sources, os.path.dirname(script_path))
+        jobs = _unloadable_modules(jobs, sources, os.path.dirname(script_path), classes)
     if engine == "plams" and not real_plams_available():
         blocked = (
             "this script is written for real PLAMS (it imports scm.plams), which is not installed here; "
