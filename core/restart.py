@@ -447,6 +447,8 @@ def _drop_bad_copies(
     """
     if not any(_status_of(job) == "copied" for _, job in loaded):
         return
+    if not any(_may_hold_failures(f) for f in folders):
+        return  # no crashed or failed job anywhere: the folders need not be read
     from .index import scan_workdir
 
     bad = _bad_copies([(os.path.abspath(f), scan_workdir(f)) for f in folders])
@@ -458,6 +460,29 @@ def _drop_bad_copies(
         for key in [k for k, v in jobmanager.hashes.items() if v is job]:
             del jobmanager.hashes[key]
         log(f"LOAD: not reusing {dill}: {why}; the job reruns")
+
+
+def _may_hold_failures(folder: str) -> bool:
+    """Whether *folder*'s csv or text log names a crashed or failed job (a cheap bytes search; True if unsure)."""
+    import mmap
+
+    found_any = False
+    for name, needles in (
+        ("job_logfile.csv", (b",crashed,", b",failed,")),
+        ("logfile", (b" CRASHED\n", b" FAILED\n")),
+        (os.path.basename(folder) + ".log", (b"'crashed'", b"'failed'", b" CRASHED\n", b" FAILED\n")),
+    ):
+        try:
+            with open(os.path.join(folder, name), "rb") as f:
+                found_any = True
+                if os.fstat(f.fileno()).st_size == 0:
+                    continue
+                with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as text:
+                    if any(text.find(n) >= 0 for n in needles):
+                        return True
+        except (OSError, ValueError):
+            continue
+    return not found_any  # neither file: statuses may come from elsewhere, read the folder
 
 
 def _load_walk(
