@@ -229,7 +229,7 @@ def read_folder(
                 in_hash,
                 run_hash,
                 dill,
-                problems,
+                tuple(problems) if problems else (),
             )
         try:
             st = os.stat(dill_path)
@@ -245,7 +245,17 @@ def read_folder(
             used[key] = dill
         if dill[0] == "unreadable":
             problems.append(f"cannot read {name}.dill ({_why(dill[1])})")
-    return (rel, tuple(names), tuple(inodes), tuple(subdirs), single, in_hash, run_hash, dill, problems)
+    return (
+        rel,
+        tuple(names),
+        tuple(inodes),
+        tuple(subdirs),
+        single,
+        in_hash,
+        run_hash,
+        dill,
+        tuple(problems) if problems else (),
+    )
 
 
 #: The job files of a folder named $JN, by what follows $JN: .in, .run, .out/.err, .dill, .removed.dill.
@@ -282,7 +292,12 @@ def _cannot(what: str, exc: OSError) -> str:
 def _folder_of(raw: Any) -> _Folder:
     """Rebuild the typed folder from what a helper sent."""
     dill = raw[7]
-    if dill is not None:
+    if dill is None:
+        if type(raw[8]) is tuple:  # as read_folder sends it: nothing to convert
+            return _new(_Folder, raw)
+    elif type(dill[4]) is tuple and type(raw[8]) is tuple:  # a cache entry may hold a list
+        return _new(_Folder, (*raw[:7], _new(_Dill, dill), raw[8]))
+    else:
         dill = _new(_Dill, (*dill[:4], tuple(dill[4])))
     return _new(_Folder, (*raw[:7], dill, tuple(raw[8])))
 
@@ -328,7 +343,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _parallel_read(
-    ctx: ReadContext, level: list[str], helpers: int, meanwhile: Callable[[], None] | None, spawn: bool
+    ctx: ReadContext, level: list[str], helpers: int, meanwhile: Callable[[], object] | None, spawn: bool
 ) -> Iterator[Part]:
     """Read *level* with *helpers* helper processes and the calling thread, sharing chunks dynamically.
 
@@ -429,7 +444,7 @@ def _spawn_helpers(ctx: ReadContext, chunks: list[list[str]], qr: int, helpers: 
     """
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     job = marshal.dumps((ctx.prefix, ctx.hashing, ctx.cache.enabled, chunks))
-    memfd = os.memfd_create("plams-tui-chunks", 0)  # type: ignore[attr-defined]
+    memfd = os.memfd_create("plams-tui-chunks", 0)
     started: list[tuple[Any, int]] = []
     try:
         _write_all(memfd, job)
@@ -479,7 +494,7 @@ def read_folder_parts(
     ctx: ReadContext,
     rels: list[str],
     pool: int,
-    meanwhile: Callable[[], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[list[tuple[str, _Folder | None]]]:
     """Read *rels* and every folder below one that is not a SingleJob; in parallel when many.
 

@@ -60,7 +60,7 @@ DillState = Literal["ok", "missing", "corrupt", "unsafe", "unreadable", "removed
 
 #: Where a status can come from, best first.
 STATUS_SOURCES: tuple[str, ...] = ("dill", "csv", "process", "logfile", "files", "children", "unknown")
-STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
+STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]  # the Literal's values
 #: What ``ls --status`` accepts: the statuses and ``interrupted`` (not final, no live process).
 STATUS_FILTERS: tuple[str, ...] = (*STATUSES, "interrupted")
 
@@ -210,7 +210,7 @@ def make_record(*args: Any, **kwargs: Any) -> JobRecord:
     """``JobRecord(*args, **kwargs)``, faster (for the index's loops)."""
     rec = _Builder(*args, **kwargs)
     rec.__class__ = JobRecord
-    return rec  # type: ignore[return-value]
+    return rec
 
 
 @dataclass(frozen=True, slots=True)
