@@ -144,6 +144,10 @@ def _text(data: dict[str, Any], rec: Any, ending: Any, times: Any, files: Any, s
     for key in _FIELDS:
         if data.get(key) not in (None, [], "", False):
             out.append(f"{key + ':':15}{e(str(data[key]))}")
+    if ending.pickling_failed:  # a corrupt .dill of a job that ran: say why it is corrupt
+        out.append(
+            f"{'dill note:':15}PLAMS logged 'Pickling of {e(rec.name)} failed': it left the .dill unfinished"
+        )
     for problem in rec.problems:  # what could not be read: said, never taken for a status
         out.append(f"{'not read:':15}{e(problem)}")
     out.append(f"{'start:':15}{format_time(start) or '-'}")
