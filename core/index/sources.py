@@ -24,6 +24,7 @@ import io
 import operator
 import os
 import re
+from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, get_args
 
@@ -133,7 +134,7 @@ class JobCsv:
         data, restarted, self._inode, self.problem = _tail_or_problem(path, self._offset, self._inode)
         return data, restarted
 
-    def read(self, path: str, known_rels: set[str]) -> set[str]:
+    def read(self, path: str, known_rels: Set[str]) -> set[str]:
         """Parse what was appended to *path* since the last call; return the relative paths it names.
 
         *known_rels* are the folders found on disk: they tell where the folder was when a
@@ -174,7 +175,7 @@ class JobCsv:
         named.discard("")
         return named
 
-    def _add(self, fields: list[str], known_rels: set[str]) -> str:
+    def _add(self, fields: list[str], known_rels: Set[str]) -> str:
         n = len(fields)
         if n > self._max_col:
             vals = self._pick(fields)  # C speed for the usual, complete row
@@ -194,7 +195,7 @@ class JobCsv:
         self.rows[rel] = row
         return rel
 
-    def _relative(self, abs_path: str, known_rels: set[str]) -> str | None:
+    def _relative(self, abs_path: str, known_rels: Set[str]) -> str | None:
         for root in (self.root, *self._roots):
             if abs_path.startswith(root + "/"):
                 return abs_path[len(root) + 1 :]
@@ -207,7 +208,7 @@ class JobCsv:
                 return tail
         return None
 
-    def rematch(self, known_rels: set[str]) -> set[str]:
+    def rematch(self, known_rels: Set[str]) -> set[str]:
         """Match rows whose job folder was not known when they were read (new folders appeared)."""
         pending, self.unmatched = self.unmatched, []
         named = set()
