@@ -97,6 +97,10 @@ def copy_marker(rec: JobRecord, hash_count: int) -> str:
     return ""
 
 
+#: statuses of a job still going (unless interrupted: no process left)
+_GOING = frozenset({"running", "started", "registered", "created", "finished"})
+
+
 class JobRows:
     """The records of one working folder and the rows the table shows from them.
 
@@ -117,6 +121,8 @@ class JobRows:
         self._dirty = True
         self._kids: dict[str | None, list[str]] | None = None
         self._counts: Counter[str] | None = None
+        #: jobs that are not finished and not interrupted (the watcher follows their folders)
+        self.live_paths: set[str] = set()
 
     # -- changing
 
@@ -125,7 +131,9 @@ class JobRows:
         records = self.records
         counts = self.hash_count
         self._counts = None
+        live = self.live_paths
         for path in removed:
+            live.discard(path)
             old = records.pop(path, None)
             if old is not None:
                 if old.hash:
@@ -147,6 +155,10 @@ class JobRows:
             if rec.hash:
                 counts[rec.hash] += 1
             records[rec.path] = rec
+            if rec.status in _GOING and not rec.interrupted:
+                live.add(rec.path)
+            else:
+                live.discard(rec.path)
 
     def set_filter(self, text: str) -> None:
         """Show only jobs whose name, path, status or class contain every word of *text* (any case)."""
@@ -197,9 +209,14 @@ class JobRows:
 
     def live(self) -> bool:
         """Whether some job is still going (running, started, registered... and not interrupted)."""
-        c = self.counts()
-        going = sum(c.get(s, 0) for s in ("running", "started", "registered", "created", "finished"))
-        return going > c.get("interrupted", 0)  # interrupted jobs are among those statuses
+        return bool(self.live_paths)
+
+    def watch_folders(self) -> set[str]:
+        """The folders where files of live jobs will appear: theirs and the ones holding them."""
+        out = set(self.live_paths)
+        out.update(p.rpartition("/")[0] for p in self.live_paths)
+        out.discard("")
+        return out
 
     def selection(self, cursor: str | None) -> list[str]:
         """The jobs an action takes: the marked ones, else the one under the cursor."""

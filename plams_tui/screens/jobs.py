@@ -85,6 +85,7 @@ class JobsScreen(Screen[None]):
         self._refreshing = False
         self._sources_due = False
         self._detail_for: str | None = None
+        self._scan_since = time.time()
         self.restarting = False
         self._run: Any = None  # the RestartRun while a restart runs
         self._rerun: set[str] = set()  # the jobs the running restart's plan reruns
@@ -138,6 +139,7 @@ class JobsScreen(Screen[None]):
     def _scan(self) -> None:
         worker = get_current_worker()
         read = 0
+        self._scan_since = time.time()  # the watcher's sweep counts changes from here
         try:
             with self.index_lock:
                 for batch in self.workdir.scan():
@@ -173,6 +175,9 @@ class JobsScreen(Screen[None]):
         self._dirty = True
         self._flush()
         self.query_one(SummaryBar).show(progress=None)
+        if self.watcher is not None:
+            self.watcher.set_jobs(list(self.model.records), gone, since=self._scan_since)
+            self._follow()
         self._kick_refresh()  # what changed while the scan ran
 
     # -- applying changes, at most 10 times a second
@@ -247,6 +252,7 @@ class JobsScreen(Screen[None]):
                 if not paths and not sources:
                     self._refreshing = False
                     return
+            since = time.time()
             try:
                 with self.index_lock:
                     update = self.workdir.refresh(paths) if paths else self.workdir.refresh()
@@ -257,12 +263,17 @@ class JobsScreen(Screen[None]):
                 self.post_message(WatcherNote(f"refresh failed: {_one_line(exc)}"))
                 continue
             if update:
-                self.post_message(RecordsUpdated(update))
+                self.post_message(RecordsUpdated(update, since))
 
     def on_records_updated(self, message: RecordsUpdated) -> None:
         update = message.update
+        new = [r.path for r in update.changed if r.path not in self.model.records]
         self.model.update(update.changed, update.removed)
         self._dirty = True
+        if self.watcher is not None:
+            if new or update.removed:
+                self.watcher.set_jobs(new, update.removed, since=message.since)
+            self._follow()
         cursor = self.query_one(JobTable).cursor_path
         if cursor is not None and (cursor in update.removed or any(r.path == cursor for r in update.changed)):
             self._request_detail(cursor)
@@ -289,8 +300,18 @@ class JobsScreen(Screen[None]):
             return
         self._request_detail(message.path)
 
+    def _follow(self) -> None:
+        """Tell the watcher which job folders to watch: live jobs' and the one in the detail pane."""
+        if self.watcher is None or self.scanning:
+            return
+        folders = self.model.watch_folders()
+        if self._detail_for is not None and self._detail_for in self.model.records:
+            folders.add(self._detail_for)
+        self.watcher.follow(folders)
+
     def _request_detail(self, path: str) -> None:
         self._detail_for = path
+        self._follow()
         self._read_detail(path)
 
     @work(thread=True, exclusive=True, group="detail")
