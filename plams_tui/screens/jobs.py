@@ -86,6 +86,7 @@ class JobsScreen(Screen[None]):
         self._sources_due = False
         self._detail_for: str | None = None
         self._scan_since = time.time()
+        self._first_shown = threading.Event()  # the first batch of a scan is on screen
         self.restarting = False
         self._run: Any = None  # the RestartRun while a restart runs
         self._rerun: set[str] = set()  # the jobs the running restart's plan reruns
@@ -140,14 +141,22 @@ class JobsScreen(Screen[None]):
         worker = get_current_worker()
         read = 0
         self._scan_since = time.time()  # the watcher's sweep counts changes from here
+        self._first_shown.clear()
         try:
             with self.index_lock:
                 for batch in self.workdir.scan():
                     if worker.is_cancelled:
                         return
                     done, total = batch.progress
+                    first = read == 0
                     read += len(batch.records)
                     self.post_message(ScanBatch(batch.records, batch.removed, read, done, total))
+                    if first:
+                        # Let the app thread show the first rows before reading on: the reading
+                        # would take half of the GIL while the table sorts and paints 100,000
+                        # names (2.5 s to first rows instead of ~1 s); nothing is lost, as the
+                        # reading waits the time the app takes. Bounded, should the app be busy.
+                        self._first_shown.wait(5.0)
         except Exception as exc:  # shown as a notification, never a traceback
             self.post_message(ScanDone(_one_line(exc)))
             return
@@ -162,6 +171,7 @@ class JobsScreen(Screen[None]):
         self.query_one(SummaryBar).show(progress=progress)
         if first:
             self._flush(force=True)
+            self.call_after_refresh(self._first_shown.set)  # painted: the scan reads on
         else:
             self._dirty = True
 
