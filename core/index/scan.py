@@ -76,6 +76,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -188,6 +189,7 @@ class WorkdirIndex(Resolver):
         self._log_count: dict[str, int] = {}
         self._by_hash: dict[str, list[str]] | None = None  # see Resolver._hash_index
         self._copies: set[str] = set()  # jobs whose copied_from is set
+        self._memo: dict[Any, Any] = {}  # see _compact
 
     # -- public reading API
 
@@ -336,7 +338,7 @@ class WorkdirIndex(Resolver):
                 done += 1
                 if folder is None:
                     continue
-                folders[rel] = folder
+                folders[rel] = folder = self._compact(folder)
                 if folder.single:
                     if stream and "/" not in rel:
                         ready.append(rel)  # a top-level SingleJob: nothing below can change its kind
@@ -381,6 +383,24 @@ class WorkdirIndex(Resolver):
             for i in range(0, max(len(changed), 1), _BATCH):
                 last = i + _BATCH >= len(changed)
                 yield ScanBatch(changed[i : i + _BATCH], removed if last else (), (total, total), self)
+
+    def _compact(self, folder: _Folder) -> _Folder:
+        """*folder* with its .dill summary and runscript hash shared with equal ones read before.
+
+        Folders come from helper processes (unpickled: every string a new object); most jobs
+        of a script have the same summary (verdict, class, status: ~260 bytes a folder, 26 MB
+        at 100,000) and often the same runscript. Records take their class and status from it.
+        The inodes are kept as an ``array`` of machine words.
+        """
+        dill, run = folder.dill, folder.run_hash
+        memo = self._memo
+        if dill is not None:
+            dill = memo.setdefault(dill, dill)
+        if run is not None:
+            run = memo.setdefault(run, run)
+        # the inodes as machine words (only copy links look at them): 100 bytes, not 250
+        inodes = array("Q", folder.inodes)
+        return folder._replace(dill=dill, run_hash=run, inodes=inodes)
 
     def _read_sources(self) -> set[str]:
         """Read what was added to the csv and the text log; return the job paths they may change."""
@@ -474,7 +494,7 @@ class WorkdirIndex(Resolver):
                 if folder is None:
                     touched |= self._forget(rel)
                     continue
-                self._folders[rel] = folder
+                self._folders[rel] = folder = self._compact(folder)
                 touched.add(rel)
                 if old_folder is not None:
                     for d in set(old_folder.subdirs) - set(folder.subdirs):
