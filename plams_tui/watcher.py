@@ -240,6 +240,10 @@ class Watcher:
             self._wd_rel[wd] = ""
             self._rel_wd[""] = wd
             self._kill_r, self._kill_w = os.pipe()
+            # what the app asked to follow before the watcher was up (start runs in a worker)
+            early = [rel for rel in self._followed if self._watch(rel)]
+        if early:
+            self.record([self._prefix + r for r in early])
         for target, name in ((self._read_loop, "plams-tui-inotify"), (self._sweep_loop, "plams-tui-sweep")):
             t = threading.Thread(target=target, name=name, daemon=True)
             self._threads.append(t)

@@ -124,3 +124,18 @@ def test_the_job_in_the_detail_pane_is_watched(tmp_path: Path, no_sweep: None) -
             await until(pilot, lambda: "notes.txt" in screen.model.records["fail"].files, what="the new file")
 
     asyncio.run(go())
+
+
+def test_folders_followed_before_the_watcher_is_up_are_watched_and_read(tmp_path: Path) -> None:
+    (tmp_path / "job").mkdir()
+    posted: list[object] = []
+    w = watcher_module.Watcher(str(tmp_path), posted.append)
+    w.follow(["job"])  # the app may ask before start() (in a worker) is done
+    w.start()
+    try:
+        assert w.watched() == {"", "job"}
+        assert w.take() == [str(tmp_path / "job")]  # read once more: what came before the watch
+        w.follow([])  # let go, after the grace period
+        assert "job" in w.watched()
+    finally:
+        w.stop()
