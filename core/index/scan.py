@@ -511,7 +511,14 @@ class WorkdirIndex(Resolver):
                 self._top_files | self._current_top_files(sources), os.path.basename(self.root)
             )
             self.layout = layout
-            touched |= self._read_sources()
+            named = self._read_sources()
+            touched |= named
+            # a job the csv names in a folder never read (a jobs_in_directory folder made
+            # before, which no watch looks at any more): read it, with what is below
+            for rel, folder in read_folders(self._ctx, self._unread(named), 1):
+                if folder is not None:
+                    self._folders[rel] = self._compact(folder)
+                    touched.add(rel)
             if touched and self._csv.unmatched:
                 touched |= self._csv.rematch(self._folders.keys())
         touched |= self._refresh_procs()
@@ -549,6 +556,25 @@ class WorkdirIndex(Resolver):
         changed.sort(key=lambda r: _tree_key(r.path))
         removed.sort()
         return IndexUpdate(tuple(changed), tuple(removed))
+
+    def _unread(self, rels: Iterable[str]) -> list[str]:
+        """The topmost folders, not read yet, that hold the folders *rels* (named by the csv)."""
+        tops: set[str] = set()
+        for rel in rels:
+            if rel in self._folders:
+                continue
+            top = None
+            p = rel
+            while p and p not in self._folders:
+                top = p
+                p = parent_dir(p)
+            if (
+                top is not None
+                and (not p or not self._folders[p].single)
+                and os.path.isdir(self._prefix + top)
+            ):
+                tops.add(top)
+        return sorted(tops, key=depth)
 
     def _current_top_files(self, reread: bool) -> set[str]:
         if not reread:

@@ -411,6 +411,23 @@ def test_refresh_relinks_only_the_copies_a_change_touches(
     assert list(index) == fresh()
 
 
+def test_refresh_of_the_csv_reads_a_job_folder_no_event_named(live_index: tuple[Path, WorkdirIndex]) -> None:
+    workdir, index = live_index
+    # a jobs_in_directory folder made long ago: the app watches it no more, only the csv says
+    job = workdir / "later" / "newjob"
+    job.mkdir(parents=True)
+    (job / "newjob.in").write_text("new\n")
+    (job / "newjob.run").write_text("#!/bin/sh\n")
+    (job / "newjob.out").write_text("OK\n")
+    with open(workdir / "job_logfile.csv", "a") as f:
+        f.write(f"2026-01-01 00:00:00,newjob,newjob,successful,{job},True,True,,,,\n")
+    update = index.refresh_paths([str(workdir / "job_logfile.csv")])
+    assert [r.path for r in update.changed] == ["later/newjob"]
+    rec = index.get("later/newjob")
+    assert rec is not None and (rec.status, rec.status_source) == ("successful", "csv")
+    assert list(index) == list(scan_workdir(workdir, cache=False))
+
+
 def test_a_broken_cache_is_ignored(
     zoo26: tuple[Path, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
