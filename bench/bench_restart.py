@@ -18,7 +18,11 @@ be. Per engine, whole processes, wall clock from spawn to exit:
             what a PLAMS user pays today for the same restart (no safety).
 
 The folder after a restart is complete again, so restarts repeat (--reps, interleaved with
-PLAMS's -r); the first run is measured once per engine. Overhead = restart / run.
+PLAMS's -r); the run is measured again in every repetition, into a fresh folder. Overhead =
+machinery / run, as medians over the repetitions, twice: wall clock, and CPU time (user +
+system of the process and everything it waited for, from ``getrusage(RUSAGE_CHILDREN)``),
+which the load of a shared machine changes far less. The detached ``rm -rf`` of the
+``.discard`` folder is in neither (it runs after the restart has returned).
 
     nice -n 10 .venv/bin/python bench/bench_restart.py -n 2000 --reps 3
 """
@@ -29,6 +33,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -66,16 +71,21 @@ for i in range(int(n)):
 """
 
 
-def timed(argv: list[str], cwd: Path) -> float:
+def timed(argv: list[str], cwd: Path, cpu: list[float] | None = None) -> float:
+    """Wall clock of running *argv*; its CPU time (user + system, with its children) goes to *cpu*."""
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(
         argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    if cpu is not None:
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return elapsed
 
 
@@ -112,25 +122,37 @@ def main() -> None:
                 launcher = [py, "-m", "scm.plams.scripts.plams"]
             (d / "empty.py").write_text("pass\n")
             runs, plans, restarts, plams_r, machinery = [], [], [], [], []
+            runs_cpu: list[float] = []
+            plans_cpu: list[float] = []
+            machinery_cpu: list[float] = []
+            restarts_cpu: list[float] = []
             for rep in range(args.reps):
                 # The first run makes wd; later ones run the same script into a fresh folder, so the
                 # run is measured in every repetition, next to the restart, under the same load.
                 runs.append(
-                    timed([*launcher, "-f", "wd" if rep == 0 else "run", "-v", f"n={args.n}", str(script)], d)
+                    timed(
+                        [*launcher, "-f", "wd" if rep == 0 else "run", "-v", f"n={args.n}", str(script)],
+                        d,
+                        runs_cpu,
+                    )
                 )
                 shutil.rmtree(d / "run", ignore_errors=True)
-                plans.append(timed([*tui, "restart", "wd", "--dry-run", "--json"], d))
+                plans.append(timed([*tui, "restart", "wd", "--dry-run", "--json"], d, plans_cpu))
                 subprocess.run(["cp", "-al", "wd", "copy"], cwd=d, check=True)
-                machinery.append(timed([*tui, "restart", "copy", "--script", "empty.py", "--yes"], d))
+                machinery.append(
+                    timed([*tui, "restart", "copy", "--script", "empty.py", "--yes"], d, machinery_cpu)
+                )
                 shutil.rmtree(d / "copy")
-                restarts.append(timed([*tui, "restart", "wd", "--yes", "-v", f"n={args.n}"], d))
+                restarts.append(timed([*tui, "restart", "wd", "--yes", "-v", f"n={args.n}"], d, restarts_cpu))
                 if engine == "plams":
                     plams_r.append(timed([*launcher, "-r", "-f", "wd", "-v", f"n={args.n}", str(script)], d))
                     # PLAMS's launcher leaves wd.res behind; ours would resume from it, so drop it.
                     shutil.rmtree(d / "wd.res", ignore_errors=True)
                 print(
                     f"{engine}: rep {rep}: run {runs[-1]:.2f} s, plan {plans[-1]:.2f} s, machinery {machinery[-1]:.2f} s, "
-                    f"restart {restarts[-1]:.2f} s" + (f", plams -r {plams_r[-1]:.2f} s" if plams_r else ""),
+                    f"restart {restarts[-1]:.2f} s"
+                    + (f", plams -r {plams_r[-1]:.2f} s" if plams_r else "")
+                    + f"; CPU: run {runs_cpu[-1]:.2f} s, machinery {machinery_cpu[-1]:.2f} s",
                     flush=True,
                 )
             run = statistics.median(runs)
@@ -142,6 +164,16 @@ def main() -> None:
                 "overhead": statistics.median(machinery) / run,
                 "restart_share": statistics.median(restarts) / run,
                 "plan_share": statistics.median(plans) / run,
+                "cpu": {
+                    "run": summary(runs_cpu),
+                    "plan": summary(plans_cpu),
+                    "machinery": summary(machinery_cpu),
+                    "restart": summary(restarts_cpu),
+                    "overhead": statistics.median(machinery_cpu) / statistics.median(runs_cpu),
+                    # per repetition, each against the run measured next to it
+                    "overhead_per_rep": [m / r for m, r in zip(machinery_cpu, runs_cpu, strict=True)],
+                },
+                "overhead_per_rep": [m / r for m, r in zip(machinery, runs, strict=True)],
             }
             if plams_r:
                 entry["plams_r"] = summary(plams_r)

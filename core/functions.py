@@ -301,21 +301,11 @@ def load_all(path: str | os.PathLike[str], jobmanager: JobManager | None = None)
     successful children are loaded instead, recursively. Returns ``{absolute dill path: job}``;
     files that cannot be unpickled are logged and skipped.
     """
+    from .restart import load_checked  # the one walk (a restart loads its stashes with it)
+
     jm = jobmanager or get_config().default_jobmanager
-    loaded: dict[str, Job] = {}
-    path = os.fspath(path)
-    for name in sorted(os.listdir(path)):
-        sub = os.path.join(path, name)
-        if not os.path.isdir(sub):
-            continue
-        dill = os.path.join(sub, name + ".dill")
-        if os.path.isfile(dill):
-            job = jm.load_job(dill)
-            if job is not None:
-                loaded[os.path.abspath(dill)] = job
-        else:
-            loaded.update(load_all(sub, jm))
-    return loaded
+    # check=False: JobManager.load_job asks the static reader itself and logs what it refuses
+    return load_checked(path, jm.load_job, check=False)
 
 
 def delete_job(job: Job) -> None:

@@ -173,7 +173,7 @@ def run_script(
     filename: str,
     namespace: dict[str, Any],
     loads: Sequence[str],
-    load: Callable[[str], None],
+    load: Callable[[str], object],
     log_interrupt: Callable[[], None],
     log_exception: Callable[[str], None],
     finish: Callable[[], None],

@@ -68,6 +68,7 @@ __all__ = [
     "RestartRun",
     "RollbackPlan",
     "blockers",
+    "check_writers",
     "leftover",
     "load_checked",
     "plan_restart",
@@ -201,7 +202,7 @@ def stash_owner(path: str | os.PathLike[str]) -> str | None:
 
 
 def _next_stash(lo: Leftover) -> str:
-    numbers = [_stash_number(_STASH_RE.search(s).group(1)) for s in lo.stashes]  # type: ignore[union-attr]
+    numbers = [_stash_number(_STASH_RE.search(s).group(1)) for s in lo.stashes]  # type: ignore[union-attr]  # stashes match it
     n = max(numbers) + 1 if numbers else 1
     return f"{lo.workdir}.res" + ("" if n == 1 else str(n))
 
@@ -211,73 +212,56 @@ def _next_stash(lo: Leftover) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+#: ``PLAMS_CORE_FORCE=1`` in the environment of a restart (``start_restart(force=True)``, the
+#: CLI's ``--force``): live processes that only look like writers do not stop it (the
+#: one-writer lock still does).
+FORCE_ENV = "PLAMS_CORE_FORCE"
+
+
 def blockers(folders: Iterable[str]) -> dict[int, str]:
-    """Live processes with their current directory or an open file inside one of *folders*.
+    """Live processes that may write into one of *folders*: pid -> the folder (absolute).
 
-    Maps pid -> the folder it works in (absolute). This process and its ancestors are not
-    counted (the app or shell that starts a restart). Linux ``/proc`` only; elsewhere empty.
+    The signs are those of :func:`plams_core.index.procs.writers` (current directory or a file
+    open for writing there, a PLAMS script between two jobs, ...). This process and its
+    ancestors are not counted (the app or shell that starts a restart). Linux ``/proc`` only.
     """
-    from .index.procs import _own_lineage
+    from .index.procs import writers
 
-    roots = [os.path.realpath(f).rstrip("/") for f in folders]
-    if not roots or not sys.platform.startswith("linux"):
-        return {}
-    prefixes = tuple(r + "/" for r in roots)
+    return {w.pid: w.folder for w in writers(folders)}
 
-    def inside(target: str) -> str | None:
-        if target.endswith(" (deleted)"):
-            target = target[: -len(" (deleted)")]
-        for root, prefix in zip(roots, prefixes, strict=True):
-            if target == root or target.startswith(prefix):
-                return target
-        return None
 
-    skip = _own_lineage()
-    found: dict[int, str] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return {}
-    for entry in entries:
-        if not entry.isdigit() or int(entry) in skip:
-            continue
-        pid = int(entry)
-        try:
-            hit = inside(os.readlink(f"/proc/{entry}/cwd"))
-        except OSError:  # gone, a zombie, or another user's process
-            continue
-        if hit is None:
-            try:
-                fds = os.listdir(f"/proc/{entry}/fd")
-            except OSError:
-                continue
-            for fd in fds:
-                try:
-                    hit = inside(os.readlink(f"/proc/{entry}/fd/{fd}"))
-                except OSError:
-                    continue
-                if hit is not None:
-                    break
-        if hit is not None:
-            found[pid] = hit
-    return found
+def check_writers(folders: Sequence[str], *, force: bool = False) -> None:
+    """Raise :class:`WorkdirBusyError` naming every live process that may write into *folders*.
+
+    The one check before anything writes into a working folder (``rm``, ``clean``,
+    ``repickle``, ``restart``, ``--rollback``). The message names each process (pid, host,
+    start, command), why it is taken for a writer, and the way out: wait, ``kill`` it, or
+    *force* (``--force``) when the user knows none of them writes there. *force* skips the
+    check (never the one-writer lock, which is certain).
+    """
+    if force or not folders:
+        return
+    from .index.procs import writers
+    from .jobmanager import describe_process
+
+    found = writers(folders)
+    if not found:
+        return
+    base = os.path.dirname(os.path.realpath(folders[0]).rstrip("/"))
+    parts = [f"{describe_process(w.pid)} ({w.why})" for w in found[:3]]
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    names = sorted({os.path.relpath(w.folder, base) for w in found})
+    pids = " ".join(str(w.pid) for w in found)
+    raise WorkdirBusyError(
+        f"processes still work in {', '.join(names)} (a PLAMS script or its jobs may be writing there): "
+        f"{'; '.join(parts)}{more}; wait for them to end or stop them (kill {pids}); "
+        "if none of them writes there, pass --force"
+    )
 
 
 def _check_blockers(folders: Sequence[str]) -> None:
-    found = blockers(folders)
-    if not found:
-        return
-    from .jobmanager import describe_process
-
-    parts = [
-        f"{describe_process(pid)} (in {os.path.relpath(where, os.path.dirname(folders[0]))})"
-        for pid, where in sorted(found.items())
-    ]
-    pids = " ".join(str(p) for p in sorted(found))
-    raise WorkdirBusyError(
-        f"processes still work in {os.path.basename(folders[0])} (left by an earlier run, or a running script): "
-        f"{'; '.join(parts)}; wait for them to end or stop them (kill {pids}) before restarting"
-    )
+    # popped: the script's own jobs (a nested restart) are not forced too
+    check_writers(folders, force=os.environ.pop(FORCE_ENV, None) == "1")
 
 
 def _lock_all(folders: Sequence[str]) -> list[int]:
@@ -421,7 +405,25 @@ def load_checked(
     line and its job reruns. *check* False leaves the verdict to *load_job* (plams_core's
     ``JobManager.load_job`` asks the static reader itself; real PLAMS's does not). Returns
     ``{absolute dill path: job}``.
+
+    The cyclic garbage collector is off meanwhile: a load makes many objects and no garbage
+    worth a collection, and at 20,000 jobs its passes over the growing heap were an eighth
+    of the loading time (collections resume afterwards).
     """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_walk(path, load_job, log, check)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_walk(
+    path: str | os.PathLike[str], load_job: Callable[[str], Any], log: Callable[[str], None], check: bool
+) -> dict[str, Any]:
     from .pickles.reader import read_dill_summary
 
     loaded: dict[str, Any] = {}
@@ -440,7 +442,7 @@ def load_checked(
             if job is not None:
                 loaded[os.path.abspath(dill)] = job
         else:
-            loaded.update(load_checked(sub, load_job, log, check=check))
+            loaded.update(_load_walk(sub, load_job, log, check))
     return loaded
 
 
@@ -542,13 +544,17 @@ def _rerun_reason(rec: JobRecord) -> str:
     return f"no .dill (status {rec.status})"
 
 
-def _plan_jobs(folders: Sequence[str], hashing: str | None) -> list[PlannedJob]:
-    """Merge the jobs of *folders* (oldest first) by path: reuse if any folder has an ok ``.dill``."""
+def _plan_jobs(folders: Sequence[str]) -> list[PlannedJob]:
+    """Merge the jobs of *folders* (oldest first) by path: reuse if any folder has an ok ``.dill``.
+
+    The scan computes no job hashes: a verdict needs the ``.dill`` verdicts, statuses and
+    parents only (hashing every input was a sixth of the plan at 20,000 jobs).
+    """
     from .index import scan_workdir
 
     merged: dict[str, PlannedJob] = {}
     for folder in folders:
-        index = scan_workdir(folder, hashing=hashing)
+        index = scan_workdir(folder, hashing=None)
         records = index.records
         source = os.path.basename(folder)
         for rec in index:
@@ -630,7 +636,7 @@ def real_plams_available() -> bool:
         return False
 
 
-def _why_blocked(folders: Sequence[str]) -> str | None:
+def _why_blocked(folders: Sequence[str], force: bool = False) -> str | None:
     from .errors import WorkdirLockedError
 
     try:
@@ -638,12 +644,21 @@ def _why_blocked(folders: Sequence[str]) -> str | None:
     except WorkdirLockedError as exc:
         return str(exc)
     try:
-        _check_blockers(folders)
+        check_writers(folders, force=force)
     except WorkdirLockedError as exc:
         return str(exc)
     finally:
         for fd in fds:
             os.close(fd)
+    return None
+
+
+def _why_blocked_reading(source: str, force: bool) -> str | None:
+    """--into only reads its source: a run still writing there would be loaded half-done."""
+    try:
+        check_writers([source], force=force)
+    except WorkdirBusyError as exc:
+        return str(exc)
     return None
 
 
@@ -653,8 +668,8 @@ def plan_restart(
     *,
     into: str | os.PathLike[str] | None = None,
     variables: dict[str, str] | None = None,
-    hashing: str | None = "input",
     engine: Engine | None = None,
+    force: bool = False,
 ) -> RestartPlan:
     """Plan a restart of *workdir*, in place or *into* a new folder; writes nothing anywhere.
 
@@ -666,7 +681,8 @@ def plan_restart(
     folder and the stashes an unfinished restart left are loaded; *into* loads *workdir*
     (and *into* itself and its stashes, when an earlier ``--into`` there did not finish).
     Raises :class:`~plams_core.errors.RestartError` when there is no script or it cannot be
-    read, :class:`~plams_core.errors.WorkdirError` when there is no folder.
+    read, :class:`~plams_core.errors.WorkdirError` when there is no folder. *force*: live
+    processes that may write there do not block the plan (see :func:`check_writers`).
     """
     lo = leftover(workdir)
     if not lo.exists and not lo.stashes:
@@ -703,21 +719,16 @@ def plan_restart(
             text = f.read()
     except OSError as exc:
         raise RestartError(f"cannot read script {script_path}: {exc.strerror or exc}") from None
-    jobs = _plan_jobs(sources, hashing)
+    jobs = _plan_jobs(sources)
     if engine is None:
         engine = script_engine(text)
         if engine == "plams_core" and not re.search(r"^[ \t]*(?:from|import)[ \t]+plams_core\b", text, re.M):
             engine = _folder_engine(sources, jobs)
     # In place, the folder and its stashes are written; --into writes only the target side.
     written = own if into is None else [f for f in sources if f != lo.workdir]
-    blocked = _why_blocked(written) if written else None
+    blocked = _why_blocked(written, force) if written else None
     if into is not None and blocked is None:
-        found_procs = blockers([lo.workdir])  # --into reads the source: only live jobs matter there
-        if found_procs:
-            blocked = (
-                f"processes of an earlier run still work in {os.path.basename(lo.workdir)}: pids "
-                + " ".join(str(p) for p in sorted(found_procs))
-            )
+        blocked = _why_blocked_reading(lo.workdir, force)
     if engine == "plams" and not real_plams_available():
         blocked = (
             "this script is written for real PLAMS (it imports scm.plams), which is not installed here; "
@@ -767,13 +778,13 @@ class RestartRun:
         argv: list[str],
         on_output: Callable[[str], None] | None,
         cwd: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.plan = plan
         self.argv = argv
         self.output: list[str] = []
         self._on_output = on_output
-        env = dict(os.environ)
-        env["PYTHONUNBUFFERED"] = "1"
+        env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             argv,
             stdout=subprocess.PIPE,
@@ -846,28 +857,32 @@ def restart_argv(plan: RestartPlan, dask: str | None = None) -> list[str]:
 
 
 def start_restart(
-    plan: RestartPlan, *, on_output: Callable[[str], None] | None = None, dask: str | None = None
+    plan: RestartPlan,
+    *,
+    on_output: Callable[[str], None] | None = None,
+    dask: str | None = None,
+    force: bool = False,
 ) -> RestartRun:
     """Start the restart *plan* describes, in a subprocess; returns its :class:`RestartRun`.
 
     Raises :class:`~plams_core.errors.RestartError` (or its ``WorkdirBusyError`` /
     ``WorkdirLockedError`` kin) when the plan is blocked; the check is made again now, and
-    once more by the subprocess itself before it moves anything.
+    once more by the subprocess itself before it moves anything. *force* (``--force``): live
+    processes that may write there do not stop it (:func:`check_writers`; the subprocess gets
+    :data:`FORCE_ENV`); the one-writer lock still does.
     """
-    if plan.blocked is not None:
+    if plan.blocked is not None and not (force and plan.blocked.startswith("processes ")):
         raise _blocked_error(plan.blocked)
     # Check again now (the plan may be old), without scanning the jobs again.
     lo = leftover(plan.workdir)
     written = [*lo.stashes, *([plan.workdir] if lo.exists else [])]
-    blocked = _why_blocked(written) if written else None
-    if blocked is None and plan.into is not None and blockers([plan.sources[0]]):
-        blocked = f"processes still work in {os.path.basename(plan.sources[0])}: pids " + " ".join(
-            str(p) for p in sorted(blockers([plan.sources[0]]))
-        )
+    blocked = _why_blocked(written, force) if written else None
+    if blocked is None and plan.into is not None:
+        blocked = _why_blocked_reading(plan.sources[0], force)
     if blocked is not None:
         raise _blocked_error(blocked)
     argv = restart_argv(plan, dask)
-    return RestartRun(plan, argv, on_output)
+    return RestartRun(plan, argv, on_output, env={FORCE_ENV: "1"} if force else None)
 
 
 def _blocked_error(message: str) -> PlamsError:
@@ -909,14 +924,14 @@ def plan_rollback(workdir: str | os.PathLike[str]) -> RollbackPlan:
     return RollbackPlan(lo.workdir, lo.stashes[0], tuple(discard))
 
 
-def rollback(plan: RollbackPlan) -> None:
+def rollback(plan: RollbackPlan, *, force: bool = False) -> None:
     """Do *plan*: the half-done folders are renamed ``*.discard`` (newest first) and deleted, the stash renamed back.
 
     Refused (as a restart is) while processes of a run work in any of them or another writer
-    holds one.
+    holds one; *force* skips the live-process check (:func:`check_writers`), not the locks.
     """
     folders = [plan.restore, *plan.discard]
-    _check_blockers([plan.workdir, *folders] if os.path.isdir(plan.workdir) else folders)
+    check_writers([plan.workdir, *folders] if os.path.isdir(plan.workdir) else folders, force=force)
     fds = _lock_all([f for f in folders if os.path.isdir(f)])
     try:
         discards = []

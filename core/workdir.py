@@ -43,9 +43,11 @@ Rules every action follows:
   files, bytes); the matching action method takes that plan and does exactly it.
 * Every method that writes takes the working folder's one-writer lock
   (:func:`plams_core.jobmanager.lock_workdir`) for its duration and raises
-  :class:`~plams_core.errors.WorkdirLockedError` naming the holder when it is taken, or the
-  pids of live processes inside the folder (a real PLAMS run takes no lock): use
-  ``with self._writing():``.
+  :class:`~plams_core.errors.WorkdirLockedError` naming the holder when it is taken, or
+  :class:`~plams_core.errors.WorkdirBusyError` naming the live processes that may write
+  there and why (a real PLAMS run takes no lock; :func:`plams_core.index.procs.writers`):
+  use ``with self._writing(force):``. ``force=True`` (the CLI's ``--force``) skips only the
+  live-process check, never the lock.
 * Errors are :class:`~plams_core.errors.PlamsError` subclasses with one-line messages.
 * Nothing is unpickled before the static reader has said ``ok``.
 """
@@ -61,7 +63,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import FileError, PlamsError, WorkdirError, WorkdirLockedError
+from .errors import FileError, PlamsError, WorkdirError
 from .index import IndexUpdate, JobDetail, JobRecord, ScanBatch, WorkdirIndex, scan_workdir, scan_workdir_iter
 from .restart import Leftover, RestartPlan, RestartRun, RollbackPlan
 
@@ -328,7 +330,7 @@ class Workdir:
             backups.append((os.path.relpath(dill, self.root), os.path.relpath(backup_path(dill), self.root)))
         return RepicklePlan(tuple(todo), tuple(backups), tuple(refused))
 
-    def repickle(self, plan: RepicklePlan) -> RepicklePlan:
+    def repickle(self, plan: RepicklePlan, *, force: bool = False) -> RepicklePlan:
         """Load and write again every job of *plan* (refused jobs are left alone); return what was written.
 
         Takes the working folder's lock. Each file is written atomically after the new bytes
@@ -340,7 +342,7 @@ class Workdir:
 
         done: list[str] = []
         try:
-            with self._writing():
+            with self._writing(force):
                 for job in plan.jobs:
                     try:
                         write_repickled(self.load(job).loaded)
@@ -355,29 +357,23 @@ class Workdir:
     # -- writing: the one-writer lock (every action that writes holds it)
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """Hold the working folder's one-writer lock; refuse a folder where a PLAMS script runs.
+    def _writing(self, force: bool = False) -> Iterator[None]:
+        """Hold the working folder's one-writer lock; refuse a folder a PLAMS script may be writing.
 
         A plams_core run holds an ``flock`` on the folder (:func:`~plams_core.jobmanager.lock_workdir`
-        names its pid, host and start time). Real PLAMS takes no lock, so a folder with live
-        processes inside it (its runscripts, :func:`plams_core.index.procs.processes_inside`)
-        is refused too, with their pids: a job running there may be writing what we change.
+        names its pid, host and start time). Real PLAMS takes no lock, so a folder where live
+        processes may write is refused too (:func:`plams_core.restart.check_writers`: runscripts
+        working inside it, a script with its logfile open, a PLAMS script between two jobs, see
+        :func:`plams_core.index.procs.writers`), naming each pid and why. *force* (the CLI's
+        ``--force``) skips that check, for a user who knows none of them writes there; the
+        lock is never skipped.
         """
-        from .index.procs import processes_inside
-        from .jobmanager import describe_process, lock_workdir
+        from .jobmanager import lock_workdir
+        from .restart import check_writers
 
         fd = lock_workdir(self.root)
         try:
-            inside = processes_inside(self.root)
-            if inside:
-                pids = sorted(p for ps in inside.values() for p in ps)
-                where = ", ".join(sorted(rel or "." for rel in inside))
-                raise WorkdirLockedError(
-                    f"working folder {self.root} has live processes inside it ({where}: "
-                    f"{'; '.join(describe_process(p) for p in pids[:3])}"
-                    f"{f' and {len(pids) - 3} more' if len(pids) > 3 else ''}); a PLAMS script may "
-                    "be running there: wait for it to finish"
-                )
+            check_writers([self.root], force=force)
             yield
         finally:
             os.close(fd)
@@ -452,7 +448,7 @@ class Workdir:
                     if r.path != rec.path and present(r):
                         todo.append((r, f"same hash as {rec.path}: it would be reused in its place", "full"))
         order = {r.path: i for i, r in enumerate(self.index)}
-        chosen = sorted((p for p in why if present(self.index.get(p))), key=order.__getitem__)  # type: ignore[arg-type]
+        chosen = sorted((p for p in why if present(self.index.get(p))), key=order.__getitem__)
         picked = set(chosen)  # 20,000 named jobs: a list here made this quadratic (6 s)
         idle = [j for j in jobs if self._job(j).path not in picked]
         return [(p, why[p]) for p in chosen], idle
@@ -503,7 +499,7 @@ class Workdir:
             return "already removed"
         return "no .dill: the next restart reruns it anyway"
 
-    def remove(self, plan: RemovePlan) -> RemovePlan:
+    def remove(self, plan: RemovePlan, *, force: bool = False) -> RemovePlan:
         """Do the renames of *plan* (from :meth:`plan_remove` or :meth:`plan_undo_remove`) under the lock.
 
         Every source must exist and no target may (checked before anything changes, so a plan
@@ -520,7 +516,7 @@ class Workdir:
                     raise FileError(f"{rel}: not a path inside {self.root}")
             if src.rpartition("/")[0] != dst.rpartition("/")[0]:
                 raise FileError(f"{src} -> {dst}: a rename stays inside its job folder")
-        with self._writing(), _Folders(self.root) as folders:
+        with self._writing(force), _Folders(self.root) as folders:
             for src, dst in plan.renames:
                 folder, _, name = src.rpartition("/")
                 try:  # the job folder itself, never a symlink swapped in since the plan
@@ -559,9 +555,9 @@ class Workdir:
         self._refresh_after_write([src.rpartition("/")[0] for src, _ in plan.renames])
         return plan
 
-    def undo_remove(self, plan: RemovePlan) -> RemovePlan:
+    def undo_remove(self, plan: RemovePlan, *, force: bool = False) -> RemovePlan:
         """Rename the ``$JN.removed.dill`` files of *plan* (:meth:`plan_undo_remove`) back to ``$JN.dill``."""
-        return self.remove(plan)
+        return self.remove(plan, force=force)
 
     # -- clean: PLAMS's keep/save cleaning, on disk
 
@@ -644,18 +640,18 @@ class Workdir:
             for f in files:
                 doomed.setdefault(f"{rec.path}/{f.replace(os.sep, '/')}", None)
         stats = _lstats(self.root, doomed)
-        files = tuple(f for f in doomed if f in stats)  # gone already: nothing to delete, nothing to say
+        present = tuple(f for f in doomed if f in stats)  # gone already: nothing to delete, nothing to say
         job_dirs = {r.path for r in self.index}
         return CleanPlan(
-            files=files,
+            files=present,
             bytes=_freed_bytes(stats.values()),
-            folders=_emptied_folders(self.root, files, job_dirs),
+            folders=_emptied_folders(self.root, present, job_dirs),
             jobs=tuple(applied),
             skipped=tuple(skipped),
-            stamps=tuple(_stamp(stats[f]) for f in files),
+            stamps=tuple(_stamp(stats[f]) for f in present),
         )
 
-    def clean(self, plan: CleanPlan) -> CleanPlan:
+    def clean(self, plan: CleanPlan, *, force: bool = False) -> CleanPlan:
         """Delete exactly the files of *plan* (:meth:`plan_clean`), then its emptied folders, under the lock.
 
         The plan is what the user agreed to, so it is done exactly or refused before anything
@@ -675,7 +671,7 @@ class Workdir:
             parts = rel.split("/")
             if rel.startswith("/") or ".." in parts or "" in parts or rel.endswith(".dill"):
                 raise FileError(f"{rel}: not a file clean may delete in {self.root}")
-        with self._writing(), _Folders(self.root) as folders:
+        with self._writing(force), _Folders(self.root) as folders:
             present: list[tuple[str, os.stat_result]] = []
             stamps = plan.stamps if len(plan.stamps) == len(plan.files) else None  # None: a plan made by hand
             for i, rel in enumerate(plan.files):
@@ -739,11 +735,12 @@ class Workdir:
         *,
         into: str | os.PathLike[str] | None = None,
         variables: dict[str, str] | None = None,
+        force: bool = False,
     ) -> RestartPlan:
         """Per job, ``reuse`` or ``rerun`` and why; writes nothing (see :func:`plams_core.restart.plan_restart`)."""
         from .restart import plan_restart
 
-        return plan_restart(self.root, script, into=into, variables=variables, hashing=self.hashing)
+        return plan_restart(self.root, script, into=into, variables=variables, force=force)
 
     def start_restart(
         self,
@@ -752,6 +749,7 @@ class Workdir:
         into: str | os.PathLike[str] | None = None,
         dask: str | None = None,
         on_output: Callable[[str], None] | None = None,
+        force: bool = False,
     ) -> RestartRun:
         """Run *plan* in a subprocess of its own process group; returns the handle to watch and cancel it.
 
@@ -771,7 +769,7 @@ class Workdir:
 
         if into is not None and os.path.abspath(os.fspath(into)) != plan.into:
             raise RestartError("start_restart(into=...) differs from the plan's; plan with into= instead")
-        return start_restart(plan, on_output=on_output, dask=dask)
+        return start_restart(plan, on_output=on_output, dask=dask, force=force)
 
     def plan_rollback(self) -> RollbackPlan:
         """What ``rollback`` would restore and discard (raises RestartError when no restart left a stash)."""
@@ -779,11 +777,11 @@ class Workdir:
 
         return plan_rollback(self.root)
 
-    def rollback(self, plan: RollbackPlan) -> None:
+    def rollback(self, plan: RollbackPlan, *, force: bool = False) -> None:
         """Put the folder back as it was before an unfinished restart (see :func:`plams_core.restart.rollback`)."""
         from .restart import rollback
 
-        rollback(plan)
+        rollback(plan, force=force)
 
 
 class _Folders:

@@ -116,6 +116,8 @@ def json_safe(text: str) -> str:
     ``os.fsencode(json.loads(text)[...]["name"])`` gives back the bytes on disk, and the
     output is still valid UTF-8 JSON (other readers see U+FFFD for such bytes).
     """
+    if text.isascii() and "\x7f" not in text:  # the usual text: isascii is a flag, DEL one memchr
+        return text
     if _UNSAFE_JSON.search(text) is None:
         return text
     return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
@@ -123,7 +125,9 @@ def json_safe(text: str) -> str:
 
 # ---------------------------------------------------------------------------------- order
 
-_DIGITS = re.compile(r"(\d+)")
+# ASCII digits only: a digit of another script (``٣``, ``３``) sorts as the character it is,
+# so the order never depends on what Unicode calls a digit.
+_DIGITS = re.compile(r"([0-9]+)")
 _WIDTH = 20  # digits a number is padded to: string order is then number order
 
 
@@ -137,7 +141,9 @@ def natural_key(path: str) -> tuple[str, str]:
     ``job2`` < ``job10``, ``opt.002`` < ``opt.010``, and every job comes right after its
     MultiJob (``scan`` < ``scan/bad`` < ``scan.002`` < ``scan2``): each run of digits is
     padded to 20 digits and ``/`` sorts before every other character. Ties (``job02`` and
-    ``job2``) go by the path itself. Keys compare as plain strings, in C.
+    ``job2``) go by the path itself. Keys compare as plain strings, in C. This is the one
+    natural order of the project: ``ls``, ``show``, the app and
+    :func:`plams_core.index.natural_key` all use it.
     """
     return (_DIGITS.sub(_pad, path.replace("/", "\x01")), path)
 

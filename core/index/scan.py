@@ -74,7 +74,6 @@ How the folder is read
 from __future__ import annotations
 
 import os
-import re
 import threading
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
@@ -86,6 +85,7 @@ from .cache import ScanCache
 from .procs import processes_inside
 from .reading import ReadContext, _Folder, pool_size, read_folder_parts, read_folders
 from .records import STATUS_SOURCES, FileEntry, IndexUpdate, JobDetail, JobRecord, make_record
+from .report import natural_key  # the one natural order (ls, show, the app); re-exported here
 from .resolve import Resolver, _tree_key, depth, parent_dir, with_ancestors
 from .sources import JobCsv, JobLog, WorkdirLayout, find_layout, parse_csv_timeline
 
@@ -107,14 +107,6 @@ _REDO = frozenset({"pending", "logfile", "unknown", "files"})
 _BATCH = 2000  # records per batch at the end of a streamed scan
 
 
-def natural_key(name: str) -> list[Any]:
-    """Sort key that puts ``job2`` before ``job10`` (digit runs compare as numbers)."""
-    return [int(t) if t.isdigit() else t for t in _DIGITS.split(name)]
-
-
-_DIGITS = re.compile(r"(\d+)")
-
-
 class ScanBatch(list[JobRecord]):
     """Records read so far, from :func:`scan_workdir_iter` (whose docstring is the contract).
 
@@ -124,6 +116,10 @@ class ScanBatch(list[JobRecord]):
     """
 
     __slots__ = ("removed", "progress", "index")
+    removed: tuple[str, ...]
+    progress: tuple[int, int]
+    # the documented name shadows list.index (a method) on the instance; kept, callers use it
+    index: WorkdirIndex  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -270,7 +266,7 @@ class WorkdirIndex(Resolver):
         timeline: tuple[tuple[str, str], ...] = ()
         source = None
         if ok and info is not None and info.status_log:
-            timeline, source = tuple(tuple(x) for x in info.status_log), "dill"  # type: ignore[misc]
+            timeline, source = tuple(tuple(x) for x in info.status_log), "dill"  # type: ignore[misc]  # (time, status) pairs
         elif csv_row is not None and csv_row.timeline:
             timeline, source = tuple(parse_csv_timeline(csv_row.timeline)), "csv"
         elif rec.log_name is not None and logfile is not None:
@@ -354,18 +350,24 @@ class WorkdirIndex(Resolver):
             late = self._csv.rematch(folders.keys())  # rows of a folder that moved: matched by known paths
             self._classify(set(folders))
             records = self._records
-            for rel, kind in self._kinds.items():
-                if kind:
+            jobs = [rel for rel, kind in self._kinds.items() if kind]  # children before their MultiJob
+            if shown:
+                rows = self._csv.rows
+                redo = []
+                for rel in jobs:
                     rec = shown.get(rel)
+                    records[rel] = rec  # type: ignore[assignment]  # the order; redone ones replaced below
                     if (
                         rec is None
                         or rec.status_source in _REDO
                         or rel in late
-                        or rec.kind != kind
-                        or rel not in self._csv.rows  # times from the text log: its name count may have grown
+                        or rec.kind != self._kinds[rel]
+                        or rel not in rows  # times from the text log: its name count may have grown
                     ):
-                        rec = self._resolve(rel)
-                    records[rel] = rec
+                        redo.append(rel)
+                self._resolve_many(redo, records)
+            else:
+                self._resolve_many(jobs, records)
             self._link_copies(set(records))
             if (
                 not records
@@ -400,7 +402,7 @@ class WorkdirIndex(Resolver):
             run = memo.setdefault(run, run)
         # the inodes as machine words (only copy links look at them): 100 bytes, not 250
         inodes = array("Q", folder.inodes)
-        return folder._replace(dill=dill, run_hash=run, inodes=inodes)
+        return folder._replace(dill=dill, run_hash=run, inodes=inodes)  # type: ignore[arg-type]  # an array is the Sequence[int] copy links read
 
     def _read_sources(self) -> set[str]:
         """Read what was added to the csv and the text log; return the job paths they may change."""

@@ -25,9 +25,22 @@ class ConfirmationRefused(PlamsError):
 
 
 def add_change_flags(p: argparse.ArgumentParser) -> None:
-    """``--dry-run`` (show, write nothing) and ``--yes`` (do not ask)."""
+    """``--dry-run`` (show, write nothing), ``--yes`` (do not ask) and ``--force``.
+
+    ``--force``: go ahead although live processes may be writing the folder (a PLAMS script
+    between two jobs, a runscript left running: :func:`plams_core.restart.check_writers`
+    names them and why). For a user who knows none of them writes there (the script was
+    stopped, a shell only sits in the folder). Another plams_core run holding the folder's
+    lock still refuses: that one is certain.
+    """
     p.add_argument("--dry-run", action="store_true", help="show what would happen and write nothing")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="go ahead although live processes may be writing the folder (they are named when refused); "
+        "another plams_core run's lock still refuses",
+    )
 
 
 def write(text: str, *, err: bool = False) -> None:

@@ -192,7 +192,7 @@ def test_detail_pane_and_file_viewer(demo: Path) -> None:
             files = pane.query_one("#detail-files")
             assert app.focused is files
             names = [str(files.get_option_at_index(i).prompt) for i in range(files.option_count)]
-            out = next(i for i, n in enumerate(names) if n.endswith("optimize.out"))
+            out = next(i for i, n in enumerate(names) if n.startswith("optimize.out "))
             files.highlighted = out
             await pilot.press("enter")
             assert isinstance(app.screen, FileScreen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -436,3 +437,69 @@ def test_a_broken_cache_is_ignored(
     for entry in (tmp_path / "cache" / "plams-tui" / "index").iterdir():
         entry.write_bytes(b"\xff not marshal data")
     assert list(scan_workdir(zoo26[0], cache=True)) == want
+
+
+def test_csv_rows_around_a_quoted_message_in_a_moved_folder(tmp_path: Path) -> None:
+    # rows are split at commas without the csv module unless a line holds a quote (perf):
+    # a message over two lines with quotes and commas, rows before and after it, recorded
+    # where the folder was before it moved
+    workdir = tmp_path / "moved"
+    for name in ("a", "b", "c"):
+        (workdir / name).mkdir(parents=True)
+        (workdir / name / f"{name}.in").write_text(name)
+    head = "logged_at,job_base_name,job_name,job_status,job_path,job_ok,job_check,job_get_errormsg,job_timeline,job_parent_name,job_parent_path\n"
+    old = "/elsewhere/plams_workdir"
+    (workdir / "job_logfile.csv").write_text(
+        head
+        + f"2026-01-01 00:00:00,a,a,successful,{old}/a,True,True,,,,\n"
+        + f'2026-01-01 00:00:01,b,b,crashed,{old}/b,False,False,"said ""no"", then\nstopped",,,\n'
+        + f"2026-01-01 00:00:02,c,c,failed,{old}/c,False,False,,,,\n"
+    )
+    index = scan_workdir(workdir)
+    got = {r.path: (r.status, r.status_source, r.error) for r in index}
+    assert got == {
+        "a": ("successful", "csv", None),
+        "b": ("crashed", "csv", 'said "no", then\nstopped'),
+        "c": ("failed", "csv", None),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['a,b\n"x\ny",z\nc,\n\n', 'a,"b\n', "a\0b\nc\n", "a\rb\nc\r\n", 'x"y,z\nq\n', "a,b\nlast"],
+)
+def test_csv_rows_are_the_csv_modules(text: str) -> None:
+    import csv
+    import io
+
+    from plams_core.index.sources import _csv_rows
+
+    def rows(it: Any) -> list[Any]:
+        out: list[Any] = []
+        try:
+            out.extend(it)
+        except csv.Error as exc:
+            out.append(str(exc))
+        return out
+
+    assert rows(_csv_rows(text)) == rows(csv.reader(io.StringIO(text, newline="")))
+
+
+@pytest.mark.parametrize("version", ["2024.107", "2026.104"])
+def test_batched_records_are_resolve_s(
+    version: str, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the first scan builds the usual job's record inline (perf); one by one, _resolve must
+    # give the same record for every job (copied_from is set afterwards, by _link_copies)
+    workdir, _ = zoo(version, tmp_path_factory)
+    index = scan_workdir(workdir)
+    calls = []
+    one = index._resolve
+    monkeypatch.setattr(index, "_resolve", lambda rel: calls.append(rel) or one(rel))
+    jobs = [rel for rel, kind in index._kinds.items() if kind]
+    batched: dict[str, Any] = {}
+    index._resolve_many(jobs, batched)
+    assert batched == {rel: dataclasses.replace(index._records[rel], copied_from=None) for rel in jobs}
+    assert batched == {rel: one(rel) for rel in jobs}
+    if version == "2026.104":
+        assert len(calls) < len(jobs)  # some were built inline (csv timelines there)

@@ -134,8 +134,12 @@ def test_a_real_plams_run_is_refused_by_its_live_processes(
             main(["clean", str(live), "--keep", "none", "--yes"]) == 2
         )  # the running job has files to clean
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "has live processes inside it (waiter: pid " in err
-        assert f"pid {runscript_pid} " in err and "a PLAMS script may be running there" in err
+        assert err.count("\n") == 1 and err.startswith("plams-tui: error: processes still work in live ")
+        assert f"pid {runscript_pid} " in err and "(its current folder is waiter)" in err
+        assert (
+            f"pid {script.pid} " in err and "(it has logfile open for writing)" in err
+        )  # PLAMS 2026 keeps it open
+        assert "pass --force" in err
         assert snapshot(live) == original
     finally:
         os.close(rfd)
