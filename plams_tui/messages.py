@@ -60,9 +60,10 @@ class ScanDone(Message):
 class RecordsUpdated(Message):
     """A refresh changed records in place."""
 
-    def __init__(self, update: IndexUpdate) -> None:
+    def __init__(self, update: IndexUpdate, since: float | None = None) -> None:
         super().__init__()
         self.update = update
+        self.since = since  # when the refresh began reading (time.time()), if it was one
 
 
 class DetailReady(Message):

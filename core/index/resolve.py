@@ -10,7 +10,7 @@ docstring ("How the folder is read").
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..hashing import combine_hashes
@@ -70,6 +70,8 @@ class Resolver:
     _log_count: dict[str, int]
     _epochs: dict[str, float | None]
     _spans: dict[str, tuple[float | None, float | None]]
+    _by_hash: dict[str, list[str]] | None
+    _copies: set[str]
 
     def _ensure_log(self) -> None:
         """Read the text log if no job needed it so far."""
@@ -346,41 +348,78 @@ class Resolver:
             return "failed", "children"
         return "unknown", "unknown"
 
+    def _hash_index(self) -> dict[str, list[str]]:
+        """Job paths by hash: built on first need (most scans have no copy), then kept up to
+        date by refreshes (:meth:`_reindex_hash`), so relinking costs the jobs that changed."""
+        if self._by_hash is None:
+            by_hash: dict[str, list[str]] = {}
+            for rel, rec in self._records.items():
+                if rec.hash is not None:
+                    by_hash.setdefault(rec.hash, []).append(rel)
+            self._by_hash = by_hash
+        return self._by_hash
+
+    def _reindex_hash(self, rel: str, old: str | None, new: str | None) -> None:
+        """The job *rel*'s hash went from *old* to *new* (None: no record, or no hash)."""
+        by_hash = self._by_hash
+        if by_hash is None or old == new:
+            return
+        if old is not None:
+            same = by_hash.get(old)
+            if same is not None and rel in same:
+                same.remove(rel)
+                if not same:
+                    del by_hash[old]
+        if new is not None:
+            by_hash.setdefault(new, []).append(rel)
+
     def _link_copies(self, rels: Iterable[str]) -> None:
         """Set copied_from on the records of *rels* that rerun prevention copied."""
-        by_hash: dict[str, list[str]] | None = None  # built when the first copy needs it (most scans: none)
         copies = self._log.copies
-        by_log_name: dict[str, list[str]] = {}
-        if copies:
-            for rel, name in self._log_names.items():
-                by_log_name.setdefault(name.rpartition("/")[2], []).append(rel)
-        else:  # no copy in the log: only a copied job or one that was linked can change (most scans: a few)
+        by_log_name: dict[str, list[str]] | None = (
+            None  # built when a logged copy has no same-hash job (rare)
+        )
+
+        def log_named(name: str) -> list[str]:
+            nonlocal by_log_name
+            if by_log_name is None:
+                by_log_name = {}
+                for rel, full in self._log_names.items():
+                    by_log_name.setdefault(full.rpartition("/")[2], []).append(rel)
+            return by_log_name.get(name, [])
+
+        if (
+            not copies
+        ):  # no copy in the log: only a copied job or one that was linked can change (most scans: a few)
             records = self._records
-            rels = [
-                rel
-                for rel in rels
-                if (rec := records.get(rel)) is not None
-                and (rec.status == "copied" or rec.copied_from is not None)
-            ]
+            keep = []
+            for rel in rels:
+                rec = records.get(rel)
+                if rec is not None and (rec.status == "copied" or rec.copied_from is not None):
+                    keep.append(rel)
+                else:
+                    self._copies.discard(rel)
+            rels = keep
         for rel in rels:
             rec = self._records.get(rel)
             if rec is None:
+                self._copies.discard(rel)
                 continue
             logged = copies.get(rec.name) if rec.log_name is not None else None
             if rec.status != "copied" and logged is None:
                 source = None
             else:
-                if by_hash is None:
-                    by_hash = {}
-                    for other in self._records.values():
-                        if other.hash is not None:
-                            by_hash.setdefault(other.hash, []).append(other.path)
-                source = self._copy_source(rec, by_hash.get(rec.hash or "", []), logged, by_log_name)
+                same_hash = self._hash_index().get(rec.hash, []) if rec.hash is not None else []
+                source = self._copy_source(rec, same_hash, logged, log_named)
             if source != rec.copied_from:
-                self._records[rel] = _replace(rec, copied_from=source)
+                rec = self._records[rel] = _replace(rec, copied_from=source)
+            if rec.copied_from is None:
+                self._copies.discard(rel)
+            else:
+                self._copies.add(rel)
 
     def _copy_source(
-        self, rec: JobRecord, same_hash: list[str], logged: str | None, by_log_name: dict[str, list[str]]
+        self, rec: JobRecord, same_hash: list[str], logged: str | None, log_named: Callable[[str], list[str]]
     ) -> str | None:
         candidates = [r for r in same_hash if r != rec.path]
         if logged is not None:
@@ -388,7 +427,7 @@ class Resolver:
             if named:
                 candidates = named
             elif not candidates:
-                candidates = [r for r in by_log_name.get(logged, []) if r != rec.path]
+                candidates = [r for r in log_named(logged) if r != rec.path]
         if len(candidates) > 1:
             inodes = set(self._folders[rec.path].inodes)
             linked = [r for r in candidates if inodes.intersection(self._folders[r].inodes)]
@@ -398,15 +437,26 @@ class Resolver:
             not_copied = [r for r in candidates if self._records[r].status != "copied"]
             if not_copied:
                 candidates = not_copied
-        return candidates[0] if candidates else None
+        # the first in folder-tree order: the same answer whatever order the jobs were read in
+        return min(candidates, key=_tree_key) if candidates else None
 
-    def _copy_partners(self, affected: set[str], before: dict[str, JobRecord]) -> set[str]:
-        hashes = {
-            r.hash for rel in affected for r in (before.get(rel), self._records.get(rel)) if r and r.hash
-        }
-        if not hashes:
-            return set()
-        return {rel for rel, r in self._records.items() if r.hash in hashes}
+    def _copy_partners(self, affected: set[str], old: dict[str, JobRecord | None]) -> set[str]:
+        """The jobs whose copy link may change with *affected* (*old*: their records before):
+        those sharing a hash with them, before or now, and the copies of one of them."""
+        hashes = {r.hash for rel in affected for r in (old.get(rel), self._records.get(rel)) if r and r.hash}
+        out: set[str] = set()
+        if hashes:
+            by_hash = self._hash_index()
+            for h in hashes:
+                out.update(by_hash.get(h, ()))
+        records = self._records
+        out.update(c for c in self._copies if c in records and records[c].copied_from in affected)
+        return out
+
+
+def _tree_key(rel: str) -> str:
+    """Sort key of folder-tree order (the order of ``rel.split("/")``)."""
+    return rel.replace("/", "\0")
 
 
 def _replace(rec: JobRecord, **changes: Any) -> JobRecord:

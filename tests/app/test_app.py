@@ -339,12 +339,12 @@ def test_polling_forced_and_as_fallback(demo: Path, monkeypatch: pytest.MonkeyPa
 
     run(forced())
 
-    from watchdog.observers import Observer
+    from plams_tui.watcher import _Inotify
 
-    def no_watches(self: object) -> None:
+    def no_watches(self: object, path: str) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(Observer, "start", no_watches)
+    monkeypatch.setattr(_Inotify, "add", no_watches)
     notes: list[str] = []
 
     async def fallback() -> None:

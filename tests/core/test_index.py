@@ -360,6 +360,75 @@ def test_refresh_after_deleting_a_job_folder_and_csv_append(live_index: tuple[Pa
     assert crash is not None and crash.status == "failed" and crash.error == "two\nlines"
 
 
+def _rewrite(path: Path, text: str) -> None:
+    """Replace a file (a new inode: a hard-linked twin elsewhere keeps its bytes)."""
+    path.unlink()
+    path.write_text(text)
+
+
+def test_refresh_relinks_only_the_copies_a_change_touches(
+    live_index: tuple[Path, WorkdirIndex], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workdir, index = live_index
+
+    def fresh() -> list[Any]:
+        return list(scan_workdir(workdir, cache=False))
+
+    # the whole folder is never compared or relinked: a pass over every record would show here
+    import plams_core.index.scan as scan
+
+    compared: list[int] = []
+    real_eq = scan.JobRecord.__eq__
+    monkeypatch.setattr(scan.JobRecord, "__eq__", lambda a, b: compared.append(1) or real_eq(a, b))
+    opt_in = (workdir / "opt" / "opt.in").read_text()
+    # a new job with opt's input: a second job of that hash, not linked to the copy
+    twin = workdir / "twin"
+    twin.mkdir()
+    (twin / "twin.in").write_text(opt_in)
+    (twin / "twin.run").write_text("#!/bin/sh\necho OK\n")
+    update = index.refresh_paths([str(twin)])
+    assert [r.path for r in update.changed] == ["twin"]
+    assert len(compared) < 5
+    assert index.get("dup").copied_from == "opt"  # type: ignore[union-attr]  # opt shares dup's inodes
+    assert list(index) == fresh()
+    # a job whose hash changes to the copy's: one more candidate
+    _rewrite(workdir / "opt.002" / "opt.002.in", opt_in)
+    update = index.refresh_paths([str(workdir / "opt.002" / "opt.002.in")])
+    assert "opt.002" in {r.path for r in update.changed}
+    assert list(index) == fresh()
+    # the original of the copy is removed: the copy links to a job that is left, as a fresh scan does
+    shutil.rmtree(workdir / "opt")
+    update = index.refresh_paths([str(workdir / "opt")])
+    assert update.removed == ("opt",)
+    dup = index.get("dup")
+    assert dup is not None and dup.copied_from in ("twin", "opt.002")
+    assert "dup" in {r.path for r in update.changed}
+    assert list(index) == fresh()
+    # a hash that changes away: the copy's last same-hash job goes, the copy keeps what the log says
+    for job in ("twin", "opt.002"):
+        _rewrite(workdir / job / f"{job}.in", "something else\n")
+    update = index.refresh_paths([str(workdir / "twin" / "twin.in"), str(workdir / "opt.002" / "opt.002.in")])
+    assert {"twin", "opt.002", "dup"} <= {r.path for r in update.changed}
+    assert list(index) == fresh()
+
+
+def test_refresh_of_the_csv_reads_a_job_folder_no_event_named(live_index: tuple[Path, WorkdirIndex]) -> None:
+    workdir, index = live_index
+    # a jobs_in_directory folder made long ago: the app watches it no more, only the csv says
+    job = workdir / "later" / "newjob"
+    job.mkdir(parents=True)
+    (job / "newjob.in").write_text("new\n")
+    (job / "newjob.run").write_text("#!/bin/sh\n")
+    (job / "newjob.out").write_text("OK\n")
+    with open(workdir / "job_logfile.csv", "a") as f:
+        f.write(f"2026-01-01 00:00:00,newjob,newjob,successful,{job},True,True,,,,\n")
+    update = index.refresh_paths([str(workdir / "job_logfile.csv")])
+    assert [r.path for r in update.changed] == ["later/newjob"]
+    rec = index.get("later/newjob")
+    assert rec is not None and (rec.status, rec.status_source) == ("successful", "csv")
+    assert list(index) == list(scan_workdir(workdir, cache=False))
+
+
 def test_a_broken_cache_is_ignored(
     zoo26: tuple[Path, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
