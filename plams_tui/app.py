@@ -51,12 +51,12 @@ class PlamsApp(App[None]):
         self.workdir = workdir
         self.script = script
         self.poll = poll
-        self.watch = watch
+        self.live = watch  # not self.watch: that would hide Textual's DOMNode.watch()
         #: one thread at a time uses the index (scan, refresh, detail, actions)
         self.index_lock = threading.Lock()
 
     def get_default_screen(self) -> JobsScreen:
-        return JobsScreen(self.workdir, poll=self.poll, watch=self.watch, script=self.script)
+        return JobsScreen(self.workdir, poll=self.poll, watch=self.live, script=self.script)
 
     def action_help(self) -> None:
         """Show every key."""

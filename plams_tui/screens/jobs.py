@@ -79,7 +79,7 @@ class JobsScreen(Screen[None]):
         self.script = script
         self.model = JobRows()
         self.poll = poll
-        self.watch = watch
+        self.live = watch  # not self.watch: that would hide Textual's DOMNode.watch()
         self.watcher: Watcher | None = None
         self.paused = False
         self.scanning = True
@@ -114,7 +114,7 @@ class JobsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one(JobTable).focus()
-        if self.watch:
+        if self.live:
             self.watcher = Watcher(self.workdir.root, self.post_message, poll=self.poll)
             self._start_watcher(self.watcher)
         self._update_summary()
@@ -224,7 +224,7 @@ class JobsScreen(Screen[None]):
             if self.paused
             else ("live, polling" if self.watcher and self.watcher.polling else "live")
         )
-        if not self.watch or (self.watcher is None and not self.paused):
+        if not self.live or (self.watcher is None and not self.paused):
             live = "not watching" if not self.paused else live
         if self._rerun:  # counts of the last restart, also after it ended (the final re-read)
             self.query_one(RestartLog).set_done(self._restart_done())
@@ -640,7 +640,7 @@ class JobsScreen(Screen[None]):
         self._root_ino = _inode(self.workdir.root)
         self.scanning = True
         old, self.watcher = self.watcher, None
-        if self.watch:
+        if self.live:
             self.watcher = Watcher(self.workdir.root, self.post_message, poll=self.poll)
         self._swap_watcher(old, self.watcher)
 
