@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -48,13 +49,10 @@ def build(parent: Path, n: int) -> Path:
 
 
 async def measure(root: Path) -> dict[str, float]:
-    import shutil
-
     from plams_tui.app import make_app
     from plams_tui.widgets import JobTable
 
-    for old in root.glob("zz_new*"):  # left by an interrupted run
-        shutil.rmtree(old)
+    _clean(root)  # left by an interrupted run
     t0 = time.perf_counter()
     app = make_app(root)
     out: dict[str, float] = {}
@@ -107,10 +105,12 @@ async def measure(root: Path) -> dict[str, float]:
         stop = threading.Event()
 
         def burst() -> None:
+            # a file of the bench's own in each job folder, not the job's .out: in a scratch copy
+            # made with hard links, appending to .out would write into the original folder
             names = [p.name for p in sorted(root.iterdir()) if (p / f"{p.name}.out").is_file()][:2000]
             for rep in range(5):  # 2,000 files x 5 appends: 10,000 writes, each a modify + close event
                 for name in names:
-                    with open(root / name / f"{name}.out", "a") as f:
+                    with open(root / name / _BURST, "a") as f:
                         f.write(f"more {rep}\n")
             stop.set()
 
@@ -128,12 +128,40 @@ async def measure(root: Path) -> dict[str, float]:
         out["key_latency_p95_ms"] = sorted(lat)[int(len(lat) * 0.95)] * 1000
         out["key_latency_max_ms"] = max(lat) * 1000
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    for k in range(5):
-        d = root / f"zz_new{k}"
-        for f in d.iterdir():
-            f.unlink()
-        d.rmdir()
+    _clean(root)
     return out
+
+
+_BURST = "zz_bench_burst.txt"
+
+
+def _clean(root: Path) -> None:
+    """Remove what a run wrote (also what an interrupted run left)."""
+    import shutil
+
+    for old in root.glob("zz_new*"):
+        shutil.rmtree(old)
+    for f in root.glob(f"*/{_BURST}"):
+        f.unlink()
+
+
+def scratch_copy(folder: Path, data: Path) -> Path:
+    """A copy of *folder* the bench may write into: folders made anew, files hard-linked (cheap
+    at 100,000 jobs), the csv and text log copied (appending to a link would write the original).
+    The bench only adds files and folders of its own, so the linked files are never written."""
+    dst = data / "scratch" / folder.name
+    if (dst / ".bench-scratch-done").exists():
+        return dst
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-al", str(folder), str(dst)], check=True)
+    for name in ("logfile", "job_logfile.csv"):
+        if (dst / name).is_file():
+            (dst / name).unlink()
+            shutil.copy2(folder / name, dst / name)
+    (dst / ".bench-scratch-done").touch()
+    return dst
 
 
 def main() -> int:
@@ -146,8 +174,10 @@ def main() -> int:
         type=Path,
         nargs="+",
         default=[],
-        help="bench these working folders too (e.g. made by make_workdir.py)",
+        help="bench these working folders too (e.g. made by make_workdir.py); a scratch copy of each "
+        "(bench/data/scratch/, files hard-linked) is what is opened and written into",
     )
+    p.add_argument("--runs", type=int, default=1, help="runs per folder (medians are reported)")
     p.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:
@@ -155,15 +185,20 @@ def main() -> int:
         return 0
     results = {}
     for n in [*args.n, *args.folder]:
-        root = n if isinstance(n, Path) else build(args.data, n)
-        proc = subprocess.run(
-            [sys.executable, __file__, "--one", str(root)], capture_output=True, text=True, check=False
-        )
-        if proc.returncode:
-            print(proc.stderr[-3000:], file=sys.stderr)
-            return 1
-        results[str(n)] = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(n, json.dumps(results[str(n)], indent=1))
+        root = scratch_copy(n.resolve(), args.data) if isinstance(n, Path) else build(args.data, n)
+        runs = []
+        for _ in range(args.runs):
+            proc = subprocess.run(
+                [sys.executable, __file__, "--one", str(root)], capture_output=True, text=True, check=False
+            )
+            if proc.returncode:
+                print(proc.stderr[-3000:], file=sys.stderr)
+                return 1
+            runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            print(n, json.dumps(runs[-1]), flush=True)
+        median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        results[str(n)] = {"median": median, "runs": runs}
+        print(n, "median", json.dumps(median, indent=1), flush=True)
     if args.out:
         args.out.write_text(json.dumps(results, indent=1) + "\n")
     return 0

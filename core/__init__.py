@@ -67,52 +67,57 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
 
 
-if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from .basejob import Job, MultiJob, SingleJob
-    from .commandjob import CommandJob
-    from .daskrunner import DaskJobRunner
-    from .demo import build_demo
-    from .errors import (
-        FileError,
-        JobError,
-        MissingOptionalPackageError,
-        PlamsError,
-        ResultsError,
-        WorkdirError,
-        WorkdirLockedError,
-    )
-    from .functions import (
-        add_log_sink,
-        add_to_class,
-        add_to_instance,
-        config,
-        config_context,
-        default_config,
-        delete_job,
-        finish,
-        get_config,
-        init,
-        jobs_in_directory,
-        load,
-        load_all,
-        log,
-        remove_log_sink,
-    )
-    from .hashing import sha256
-    from .index import FileEntry, IndexUpdate, JobDetail, JobRecord, WorkdirIndex, scan_workdir
-    from .jobmanager import JobManager
-    from .jobrunner import JobRunner, run_runscript
-    from .logfile import LogRecord
-    from .pickles.reader import DillInfo, read_dill
-    from .pickles.writer import write_pickle_atomically
-    from .results import Results
-    from .settings import (
-        ConfigSettings,
-        JobManagerSettings,
-        JobSettings,
-        LogSettings,
-        RunScriptSettings,
-        SafeRunSettings,
-        Settings,
-    )
-    from .status import JobStatus
+# For type checkers and IDEs: the same names, imported eagerly. `X as X` marks each as re-exported
+# (PEP 484), which strict checkers and pyright on a py.typed package require.
+if TYPE_CHECKING:
+    from .basejob import Job as Job
+    from .basejob import MultiJob as MultiJob
+    from .basejob import SingleJob as SingleJob
+    from .commandjob import CommandJob as CommandJob
+    from .daskrunner import DaskJobRunner as DaskJobRunner
+    from .demo import build_demo as build_demo
+    from .errors import FileError as FileError
+    from .errors import JobError as JobError
+    from .errors import MissingOptionalPackageError as MissingOptionalPackageError
+    from .errors import PlamsError as PlamsError
+    from .errors import ResultsError as ResultsError
+    from .errors import WorkdirError as WorkdirError
+    from .errors import WorkdirLockedError as WorkdirLockedError
+    from .functions import add_log_sink as add_log_sink
+    from .functions import add_to_class as add_to_class
+    from .functions import add_to_instance as add_to_instance
+    from .functions import config as config
+    from .functions import config_context as config_context
+    from .functions import default_config as default_config
+    from .functions import delete_job as delete_job
+    from .functions import finish as finish
+    from .functions import get_config as get_config
+    from .functions import init as init
+    from .functions import jobs_in_directory as jobs_in_directory
+    from .functions import load as load
+    from .functions import load_all as load_all
+    from .functions import log as log
+    from .functions import remove_log_sink as remove_log_sink
+    from .hashing import sha256 as sha256
+    from .index import FileEntry as FileEntry
+    from .index import IndexUpdate as IndexUpdate
+    from .index import JobDetail as JobDetail
+    from .index import JobRecord as JobRecord
+    from .index import WorkdirIndex as WorkdirIndex
+    from .index import scan_workdir as scan_workdir
+    from .jobmanager import JobManager as JobManager
+    from .jobrunner import JobRunner as JobRunner
+    from .jobrunner import run_runscript as run_runscript
+    from .logfile import LogRecord as LogRecord
+    from .pickles.reader import DillInfo as DillInfo
+    from .pickles.reader import read_dill as read_dill
+    from .pickles.writer import write_pickle_atomically as write_pickle_atomically
+    from .results import Results as Results
+    from .settings import ConfigSettings as ConfigSettings
+    from .settings import JobManagerSettings as JobManagerSettings
+    from .settings import JobSettings as JobSettings
+    from .settings import LogSettings as LogSettings
+    from .settings import RunScriptSettings as RunScriptSettings
+    from .settings import SafeRunSettings as SafeRunSettings
+    from .settings import Settings as Settings
+    from .status import JobStatus as JobStatus

@@ -299,7 +299,7 @@ class Job:
             raise FileError(f"Could not load a job from '{path}' (see the log)")
         if strict and not isinstance(job, cls):
             raise ValueError(f"Loaded job is a {type(job).__name__}, not a {cls.__name__}")
-        return job  # type: ignore[return-value]
+        return job  # type: ignore[return-value]  # with strict=False any Job (PLAMS's contract)
 
     def postrun(self) -> None:
         """Hook run after a successful check(), before pickling."""
@@ -639,7 +639,7 @@ class MultiJob(Job):
         for key, child in list(items):
             if child is job:
                 job.parent = None
-                del self.children[key]  # type: ignore[arg-type]
+                del self.children[key]
                 return
 
     def __iter__(self) -> Iterator[Job]:

@@ -176,7 +176,7 @@ class DaskJobRunner(JobRunner):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         JobRunner.__setstate__(self, state)
-        self.__class__ = JobRunner
+        self.__class__ = JobRunner  # type: ignore[assignment]  # unpickled, it runs locally (no client)
 
     def _life_cycle(self, job: Any, jobmanager: Any) -> None:
         # call() runs in this thread: it logs to the job's own manager through this.

@@ -174,6 +174,12 @@ class JobManager:
     manager writes it.
     """
 
+    # set by _init_state (embedded() builds a manager without __init__)
+    log_sink: JobLogSink | None
+    _lock_fd: int | None
+    _job_logger: Any
+    _embedded: bool  # only set by embedded(); read with getattr(self, "_embedded", False)
+
     def __init__(
         self,
         settings: Settings,
@@ -243,10 +249,10 @@ class JobManager:
         self._register_lock = threading.RLock()
         self._lazy_lock = threading.Lock()
         self._log_settings = log_settings
-        self.log_sink: JobLogSink | None = None
-        self._lock_fd: int | None = None
+        self.log_sink = None
+        self._lock_fd = None
         self._closed = False  # once closed (or embedded), the folder is never locked again
-        self._job_logger: Any = None
+        self._job_logger = None
 
     @classmethod
     def embedded(
@@ -276,9 +282,9 @@ class JobManager:
         jm._closed = True  # never takes the one-writer lock
         jm.path, jm.folder = os.path.split(str(jm._workdir))
         jm._base, jm._counter = jm.folder, 2
-        jm.logfile = None  # type: ignore[assignment]
+        jm.logfile = None  # type: ignore[assignment]  # an embedded manager writes no log
         jm.input = opj(str(jm._workdir), "input")
-        jm.job_logfile = None  # type: ignore[assignment]
+        jm.job_logfile = None  # type: ignore[assignment]  # nor a job_logfile.csv
         jm._embedded = True  # loads call no method a pickle may define (see _setstate)
         return jm
 
@@ -546,7 +552,7 @@ class JobManager:
         mode = self.settings.get("hashing")
         if not mode:
             return None
-        digests = []
+        digests: list[str | None] = []
         for ext in ("in", "run"):
             try:
                 with open(opj(job.path, f"{job.name}.{ext}"), "rb") as f:

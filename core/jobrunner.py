@@ -80,7 +80,7 @@ def _interrupted_message(job: Job, exc: BaseException) -> str:
     """The one-line error message of a job stopped by Ctrl-C (KeyboardInterrupt) or SystemExit."""
     if isinstance(exc, KeyboardInterrupt):
         return f"Job {job.name} was interrupted by the user (KeyboardInterrupt, Ctrl-C)"
-    return f"Job {job.name} was interrupted by SystemExit({exc.code!r})"  # type: ignore[attr-defined]
+    return f"Job {job.name} was interrupted by SystemExit({exc.code!r})"  # type: ignore[attr-defined]  # not KeyboardInterrupt: SystemExit
 
 
 def _limited(call: Callable[..., int]) -> Callable[..., int]:
@@ -96,7 +96,7 @@ def _limited(call: Callable[..., int]) -> Callable[..., int]:
         with limit:
             return call(self, *args, **kwargs)
 
-    wrapper._plams_limited = True  # type: ignore[attr-defined]
+    wrapper._plams_limited = True  # type: ignore[attr-defined]  # a mark on the function object
     return wrapper
 
 
@@ -129,7 +129,7 @@ class JobRunner:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "call" in cls.__dict__:
-            cls.call = _limited(cls.__dict__["call"])  # type: ignore[method-assign]
+            cls.call = _limited(cls.__dict__["call"])  # type: ignore[method-assign]  # each subclass's own call, wrapped once
 
     @staticmethod
     def _resized(limit: LimitedSemaphore | None, value: int, what: str) -> LimitedSemaphore | None:

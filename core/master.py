@@ -36,7 +36,7 @@ from typing import Any
 
 from .errors import PlamsError
 from .logfile import print_to_stdout
-from .restart import RestartFolders, leftover, load_checked, stop_point
+from .restart import RestartFolders, guard_rerun_prevention, leftover, load_checked, stop_point
 
 __all__ = ["main"]
 
@@ -173,7 +173,7 @@ def run_script(
     filename: str,
     namespace: dict[str, Any],
     loads: Sequence[str],
-    load: Callable[[str], None],
+    load: Callable[[str], object],
     log_interrupt: Callable[[], None],
     log_exception: Callable[[str], None],
     finish: Callable[[], None],
@@ -284,13 +284,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if closable is not None:
                     closable.close()
 
+    loaded: list[tuple[str, Any]] = []
+    guard_rerun_prevention(jm, loaded, loads, lambda line: log(line, 1))
     failed, status = run_script(
         text,
         jm.input,
         namespace,
         loads,
         # plams_core's load_job asks the static reader first (unsafe/corrupt: logged, not loaded)
-        lambda path: load_checked(path, jm.load_job, lambda line: log(line, 1), check=False),
+        lambda path: loaded.extend(
+            load_checked(path, jm.load_job, lambda line: log(line, 1), check=False).items()
+        ),
         lambda: log("Execution interrupted by the user (KeyboardInterrupt)", 0),
         # logfile and sinks get it through the log; run_script prints it once on stderr
         lambda tb: jm.log(f"Execution interrupted by the following exception:\n{tb.rstrip()}", 0, echo=False),

@@ -27,7 +27,7 @@ from .master import (
     read_scripts,
     run_script,
 )
-from .restart import RestartFolders, load_checked
+from .restart import RestartFolders, guard_rerun_prevention, load_checked
 
 __all__ = ["main"]
 
@@ -85,12 +85,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         plams.finish()
         os.close(lock_fd)
 
+    loaded: list[tuple[str, object]] = []
+    guard_rerun_prevention(jm, loaded, loads, lambda line: plams.log(line, 1))
     failed, status = run_script(
         text,
         jm.input,
         namespace,
         loads,
-        lambda path: load_checked(path, jm.load_job, lambda line: plams.log(line, 1)),
+        lambda path: loaded.extend(load_checked(path, jm.load_job, lambda line: plams.log(line, 1)).items()),
         lambda: plams.log("Execution interrupted by the user (KeyboardInterrupt)", 0),
         lambda tb: plams.log(f"Execution interrupted by the following exception:\n{tb.rstrip()}", 0),
         finish,

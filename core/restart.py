@@ -52,7 +52,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import PlamsError, RestartError, WorkdirBusyError, WorkdirError
@@ -69,6 +69,7 @@ __all__ = [
     "RollbackPlan",
     "blockers",
     "check_writers",
+    "guard_rerun_prevention",
     "leftover",
     "load_checked",
     "plan_restart",
@@ -202,7 +203,7 @@ def stash_owner(path: str | os.PathLike[str]) -> str | None:
 
 
 def _next_stash(lo: Leftover) -> str:
-    numbers = [_stash_number(_STASH_RE.search(s).group(1)) for s in lo.stashes]  # type: ignore[union-attr]
+    numbers = [_stash_number(_STASH_RE.search(s).group(1)) for s in lo.stashes]  # type: ignore[union-attr]  # stashes match it
     n = max(numbers) + 1 if numbers else 1
     return f"{lo.workdir}.res" + ("" if n == 1 else str(n))
 
@@ -406,6 +407,12 @@ def load_checked(
     ``JobManager.load_job`` asks the static reader itself; real PLAMS's does not). Returns
     ``{absolute dill path: job}``.
 
+    A folder whose ``.dill`` is not loaded (refused, or *load_job* gave nothing) is walked as
+    one without a ``.dill``: a MultiJob's pickle truncated by a kill (Ctrl-C while PLAMS
+    pickles at exit) leaves its children's own ``.dill`` files, and they are loaded. PLAMS's
+    ``load_all`` stops at such a folder and reruns the children; the restart plan (and
+    ``ls``) call them ``ok``, so they are reused.
+
     The cyclic garbage collector is off meanwhile: a load makes many objects and no garbage
     worth a collection, and at 20,000 jobs its passes over the growing heap were an eighth
     of the loading time (collections resume afterwards).
@@ -419,6 +426,59 @@ def load_checked(
     finally:
         if enabled:
             gc.enable()
+
+
+def _status_of(job: Any) -> str:
+    status = getattr(job, "status", None)
+    return str(getattr(status, "value", status))
+
+
+def _drop_bad_copies(
+    jobmanager: Any, loaded: list[tuple[str, Any]], folders: Sequence[str], log: Callable[[str], None]
+) -> None:
+    """Forget the loaded copies of jobs that crashed or failed (:func:`_bad_copies` of *folders*).
+
+    The copy leaves *loaded* and *jobmanager*'s ``hashes``. The folders are read (as ``ls``
+    reads them) only when a loaded job is ``copied``.
+    """
+    if not any(_status_of(job) == "copied" for _, job in loaded):
+        return
+    if not any(_may_hold_failures(f) for f in folders):
+        return  # no crashed or failed job anywhere: the folders need not be read
+    from .index import scan_workdir
+
+    bad = _bad_copies([(os.path.abspath(f), scan_workdir(f)) for f in folders])
+    for dill, job in list(loaded):
+        why = bad.get(os.path.abspath(dill))
+        if why is None:
+            continue
+        loaded.remove((dill, job))
+        for key in [k for k, v in jobmanager.hashes.items() if v is job]:
+            del jobmanager.hashes[key]
+        log(f"LOAD: not reusing {dill}: {why}; the job reruns")
+
+
+def _may_hold_failures(folder: str) -> bool:
+    """Whether *folder*'s csv or text log names a crashed or failed job (a cheap bytes search; True if unsure)."""
+    import mmap
+
+    found_any = False
+    for name, needles in (
+        ("job_logfile.csv", (b",crashed,", b",failed,")),
+        ("logfile", (b" CRASHED\n", b" FAILED\n")),
+        (os.path.basename(folder) + ".log", (b"'crashed'", b"'failed'", b" CRASHED\n", b" FAILED\n")),
+    ):
+        try:
+            with open(os.path.join(folder, name), "rb") as f:
+                found_any = True
+                if os.fstat(f.fileno()).st_size == 0:
+                    continue
+                with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as text:
+                    if any(text.find(n) >= 0 for n in needles):
+                        return True
+        except (OSError, ValueError):
+            continue
+    return not found_any  # neither file: statuses may come from elsewhere, read the folder
 
 
 def _load_walk(
@@ -437,13 +497,71 @@ def _load_walk(
             verdict, reason, *_ = read_dill_summary(dill) if check else ("ok", None)
             if verdict != "ok":
                 log(f"LOAD: not loading {dill}: {verdict} ({reason}); the job reruns")
-                continue
-            job = load_job(dill)
-            if job is not None:
-                loaded[os.path.abspath(dill)] = job
-        else:
-            loaded.update(_load_walk(sub, load_job, log, check))
+            else:
+                job = load_job(dill)
+                if job is not None:
+                    loaded[os.path.abspath(dill)] = job
+                    continue
+        loaded.update(_load_walk(sub, load_job, log, check))
     return loaded
+
+
+def _with_children(job: Any) -> Iterable[Any]:
+    yield job
+    children = getattr(job, "children", None) or ()
+    for child in children.values() if isinstance(children, dict) else children:
+        yield from _with_children(child)
+
+
+def guard_rerun_prevention(
+    jobmanager: Any, loaded: list[tuple[str, Any]], folders: Sequence[str], log: Callable[[str], None]
+) -> None:
+    """Make the *loaded* jobs (``(dill path, job)`` of *folders*, filled by the loads that follow) serve rerun prevention as the plan says.
+
+    Done at the first hash check, i.e. after every folder is loaded and before any job runs:
+
+    * copies of jobs that crashed or failed are forgotten (:func:`_drop_bad_copies`);
+    * the loaded jobs follow *jobmanager*'s hashing mode. ``load_job`` registers a loaded
+      job's hash in the mode the manager has then; a restart (``-r``/``-l``) loads before the
+      script runs, so a script that sets ``config.default_jobmanager.settings.hashing =
+      'runscript'`` after ``init()`` looked every job up under a hash no loaded job had, and
+      nothing was reused (real PLAMS 2024.107 and 2026.104 do this with their own launcher).
+      The manual says a loaded job "is added to hash registry so it is visible to Rerun
+      prevention" and that restarting is loading and letting rerun prevention do the rest;
+      so when the mode changed the loaded jobs (children included) are registered again in
+      the new mode, without taking a hash from a job of this run. ``hashing = None`` still
+      turns rerun prevention off.
+
+    Works on plams_core's and real PLAMS's JobManager alike (both look hashes up through
+    ``self._check_hash``).
+    """
+    check = jobmanager._check_hash
+    lock = threading.Lock()
+    mode: list[Any] = [jobmanager.settings.hashing]
+    first = [True]
+
+    def _check_hash(job: Any) -> Any:
+        with lock:
+            if first[0]:
+                first[0] = False
+                try:
+                    _drop_bad_copies(jobmanager, loaded, folders, log)
+                except Exception as exc:  # noqa: BLE001 - never fail the job for it: everything loaded stays
+                    log(f"LOAD: could not check the loaded copies ({type(exc).__name__}: {exc})")
+            now = jobmanager.settings.hashing
+            if now != mode[0]:
+                mode[0] = now
+                for _, top in loaded:
+                    for old in _with_children(top):
+                        try:
+                            h = old.hash()
+                        except Exception:  # noqa: BLE001 - a job that cannot hash is simply not reused
+                            continue
+                        if h is not None:
+                            jobmanager.hashes.setdefault(h, old)
+        return check(job)
+
+    jobmanager._check_hash = _check_hash
 
 
 # ---------------------------------------------------------------------------------------------
@@ -544,20 +662,84 @@ def _rerun_reason(rec: JobRecord) -> str:
     return f"no .dill (status {rec.status})"
 
 
-def _plan_jobs(folders: Sequence[str]) -> list[PlannedJob]:
+def _bad_copies(indexes: Sequence[tuple[str, Any]]) -> dict[str, str]:
+    """``{.dill path: why}`` of the copies a restart must not reuse: copies of a job that crashed or failed.
+
+    PLAMS registers a job's hash when the job starts, so a job with the same input copies a
+    job that then crashes (or copies it after the crash: the hash stays registered), and
+    gets a ``.dill`` saying ``copied``. Loaded, it would make the rerun of the crashed job a
+    copy of the crashed files again. A copy is bad when the job it was copied from (the
+    index's ``copied_from``) is in its folder and ``crashed`` or ``failed``, and no job the
+    restart loads with that hash succeeded. A copy whose source is gone (a copy made by an
+    earlier restart, its source deleted with the ``.res``) is reused. *indexes*: ``(folder,
+    its WorkdirIndex)``; paths are ``folder/JOB/NAME.dill``. The plan and the run (through
+    :func:`guard_rerun_prevention`) both ask this.
+    """
+    suspects: list[tuple[str, str, str | None]] = []
+    good: set[str] = set()
+    for folder, index in indexes:
+        records = index.records
+        for rec in index:
+            if rec.dill != "ok":
+                continue
+            for r in _with_children_records(records, rec):  # loaded with it
+                if r.status == "successful" and r.hash is not None:
+                    good.add(r.hash)
+            if rec.status == "copied" and rec.copied_from is not None and not _in_ok_parent(records, rec):
+                src = records.get(rec.copied_from)
+                if src is not None and src.status in ("crashed", "failed"):
+                    why = f"copied from {src.path}, which {src.status}: not reused"
+                    suspects.append((os.path.join(folder, rec.path, rec.name + ".dill"), why, rec.hash))
+    return {dill: why for dill, why, h in suspects if h is None or h not in good}
+
+
+def _with_children_records(records: Any, rec: Any) -> Iterable[Any]:
+    yield rec
+    for child in rec.children:
+        c = records.get(child)
+        if c is not None:
+            yield from _with_children_records(records, c)
+
+
+def _in_ok_parent(records: Any, rec: Any) -> bool:
+    """Loaded with an ancestor's ``.dill`` (``load_all`` does not open its own then)."""
+    p = rec.parent
+    while p is not None:
+        r = records.get(p)
+        if r is None:
+            return False
+        if r.dill == "ok":
+            return True
+        p = r.parent
+    return False
+
+
+def _plan_jobs(
+    folders: Sequence[str], classes: dict[tuple[str, str], str | None] | None = None
+) -> list[PlannedJob]:
     """Merge the jobs of *folders* (oldest first) by path: reuse if any folder has an ok ``.dill``.
 
     The scan computes no job hashes: a verdict needs the ``.dill`` verdicts, statuses and
-    parents only (hashing every input was a sixth of the plan at 20,000 jobs).
+    parents only (hashing every input was a sixth of the plan at 20,000 jobs). Only where a
+    loaded job is ``copied`` and a folder names a crashed or failed job are the folders read
+    again with hashes, for :func:`_bad_copies` (the run does the same, the same way).
+    *classes*, if given, gets ``(source, path) -> class name`` of every job (from the listing).
     """
     from .index import scan_workdir
 
     merged: dict[str, PlannedJob] = {}
-    for folder in folders:
-        index = scan_workdir(folder, hashing=None)
+    indexes = [(folder, scan_workdir(folder, hashing=None)) for folder in folders]
+    bad: dict[str, str] = {}
+    if any(r.status == "copied" and r.dill == "ok" for _, index in indexes for r in index) and any(
+        _may_hold_failures(f) for f in folders
+    ):
+        bad = _bad_copies([(folder, scan_workdir(folder)) for folder in folders])
+    for folder, index in indexes:
         records = index.records
         source = os.path.basename(folder)
         for rec in index:
+            if classes is not None:
+                classes[(source, rec.path)] = rec.class_name
             # A job loaded with an ok parent (load_all takes the parent's .dill and all its children).
             parent_ok = False
             p = rec.parent
@@ -569,7 +751,10 @@ def _plan_jobs(folders: Sequence[str]) -> list[PlannedJob]:
                     parent_ok = True
                     break
                 p = prec.parent
-            if rec.dill == "ok" or parent_ok:
+            why_not = bad.get(os.path.join(folder, rec.path, rec.name + ".dill")) if bad else None
+            if why_not is not None:  # the run forgets it (_drop_bad_copies)
+                job = PlannedJob(rec.path, rec.name, "rerun", why_not, rec.status, source)
+            elif rec.dill == "ok" or parent_ok:
                 why = (
                     f"{rec.status}, .dill ok: loaded, its hash registered"
                     if rec.dill == "ok"
@@ -592,6 +777,22 @@ def saved_script(folders: Sequence[str]) -> str | None:
             if os.path.isfile(candidate):
                 return candidate
     return None
+
+
+_HASHING_OFF_RE = re.compile(r"^[^#\n]*\bhashing\s*=\s*(?:None|False|0|''|\"\")\s*(?:[,)#].*)?$", re.M)
+
+
+def _hashing_off(text: str) -> str | None:
+    """``line N: ...`` of the first line of *text* that sets ``hashing`` to None/False (no rerun prevention), else None.
+
+    Read from the text, nothing run: ``config.default_jobmanager.settings.hashing = None``,
+    ``config.jobmanager.hashing = False``, ``JobManager(..., hashing=None)``. Loaded jobs are
+    then never looked up, so nothing the plan would reuse is reused.
+    """
+    m = _HASHING_OFF_RE.search(text)
+    if m is None:
+        return None
+    return f"line {text.count(chr(10), 0, m.start()) + 1}: {m.group(0).strip()}"
 
 
 def script_engine(text: str) -> Engine:
@@ -624,6 +825,98 @@ def _folder_engine(sources: Sequence[str], jobs: Sequence[PlannedJob]) -> Engine
         if looked >= 8:
             break
     return "plams_core"
+
+
+def _module_found(module: str, path: Sequence[str]) -> bool:
+    """Whether *module* (dotted) can be imported from *path*, found without importing (or running) anything."""
+    import importlib.machinery
+
+    if module in sys.modules or module in sys.builtin_module_names:
+        return True
+    locations: Sequence[str] | None = path
+    name = ""
+    for part in module.split("."):
+        name = f"{name}.{part}" if name else part
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(name, locations)
+        except (ImportError, ValueError):
+            return False
+        if spec is None:
+            return False
+        locations = spec.submodule_search_locations
+        if locations is None and name != module:
+            return False  # a plain module where a package was needed
+    return True
+
+
+def _unloadable_modules(
+    jobs: Sequence[PlannedJob],
+    sources: Sequence[str],
+    script_dir: str,
+    classes: dict[tuple[str, str], str | None],
+) -> list[PlannedJob]:
+    """Jobs to reuse whose class's module real PLAMS cannot import become ``rerun``, with why.
+
+    Real PLAMS's ``load_job`` imports the module a job class came from (``myjobs`` beside the
+    script); when the user renamed or deleted it, loading logs "Unpickling ... failed" and
+    the job runs again. The module is read from one ``.dill`` per class name (nothing is
+    unpickled) and looked up on the path the restart will have: the script's folder, then
+    this interpreter's ``sys.path`` (the restart runs with this interpreter). plams_core's
+    engine loads such a job with a stand-in class instead, so this applies to real PLAMS only.
+    """
+    from .pickles.reader import read_dill
+
+    by_name = {os.path.basename(f): f for f in sources}
+    path = [script_dir, *sys.path]
+    verdicts: dict[str, str | None] = {}  # class name -> missing module (None: importable)
+    out = []
+    for job in jobs:
+        class_name = classes.get((job.source, job.path)) if job.action == "reuse" else None
+        folder = by_name.get(job.source)
+        if class_name is None or folder is None:  # no .dill of its own (loaded with its MultiJob)
+            out.append(job)
+            continue
+        if class_name not in verdicts:
+            dill = os.path.join(folder, job.path, job.name + ".dill")
+            info = read_dill(dill, timeline=False)
+            module = info.class_module or "__main__"
+            top = module.split(".")[0]
+            known = module == "__main__" or info.by_value or top in ("scm", "plams_core", "builtins")
+            verdicts[class_name] = None if known or _module_found(module, path) else module
+        missing = verdicts[class_name]
+        if missing is not None:
+            job = replace(
+                job,
+                action="rerun",
+                reason=f"{job.status}, .dill ok, but its class's module {missing} cannot be imported (renamed or deleted?): "
+                "real PLAMS cannot load it",
+            )
+        out.append(job)
+    # A MultiJob's .dill holds its children: it cannot load either, and neither can the
+    # children it alone brings (the walk then loads the ones with their own .dill).
+    bad = [j.path + "/" for j in out if j.reason.endswith("real PLAMS cannot load it")]
+    if not bad:
+        return out
+    by_path = {j.path: j for j in out}
+
+    def unloadable(job: PlannedJob) -> bool:
+        if any(b.startswith(job.path + "/") for b in bad):
+            return True  # holds such a job
+        if not job.reason.endswith("loaded with its MultiJob's .dill"):
+            return False
+        p = job.path.rpartition("/")[0]
+        while p and p not in by_path:
+            p = p.rpartition("/")[0]
+        return bool(p) and unloadable(by_path[p])
+
+    def why(job: PlannedJob) -> str:
+        if any(b.startswith(job.path + "/") for b in bad):
+            return f"{job.status}, .dill ok, but it holds a job whose class's module cannot be imported"
+        return f"{job.status}, but only its MultiJob's .dill holds it, and real PLAMS cannot load that"
+
+    return [
+        replace(j, action="rerun", reason=why(j)) if j.action == "reuse" and unloadable(j) else j for j in out
+    ]
 
 
 def real_plams_available() -> bool:
@@ -719,7 +1012,20 @@ def plan_restart(
             text = f.read()
     except OSError as exc:
         raise RestartError(f"cannot read script {script_path}: {exc.strerror or exc}") from None
-    jobs = _plan_jobs(sources)
+    classes: dict[tuple[str, str], str | None] = {}
+    jobs = _plan_jobs(sources, classes)
+    off = _hashing_off(text)
+    if off is not None:  # loaded, but no hash is looked up: every job runs again
+        jobs = [
+            replace(
+                j,
+                action="rerun",
+                reason=f"{j.status}, .dill ok, but the script turns rerun prevention off ({off})",
+            )
+            if j.action == "reuse"
+            else j
+            for j in jobs
+        ]
     if engine is None:
         engine = script_engine(text)
         if engine == "plams_core" and not re.search(r"^[ \t]*(?:from|import)[ \t]+plams_core\b", text, re.M):
@@ -729,6 +1035,8 @@ def plan_restart(
     blocked = _why_blocked(written, force) if written else None
     if into is not None and blocked is None:
         blocked = _why_blocked_reading(lo.workdir, force)
+    if engine == "plams":  # real PLAMS's load_job imports the job's module; it fails if that is gone
+        jobs = _unloadable_modules(jobs, sources, os.path.dirname(script_path), classes)
     if engine == "plams" and not real_plams_available():
         blocked = (
             "this script is written for real PLAMS (it imports scm.plams), which is not installed here; "

@@ -46,6 +46,19 @@ def _log(results: Results, message: str, level: int) -> None:
         log(message, level)
 
 
+def _job(results: Results) -> Job:
+    """The job of *results*: the guard around every reader has already refused Results without one."""
+    assert results.job is not None
+    return results.job
+
+
+def _folder(results: Results) -> str:
+    """The job folder of *results* (a file is listed only once the job has its folder)."""
+    path = _job(results).path
+    assert path is not None
+    return path
+
+
 def _restrict(func: F) -> F:
     """Wrap a Results method so it waits for, or refuses, results that are not ready."""
     if getattr(func, "_plams_restricted", False):
@@ -92,8 +105,8 @@ def _restrict(func: F) -> F:
             self.done.wait()
         return func(self, *args, **kwargs)
 
-    guardian._plams_restricted = True  # type: ignore[attr-defined]
-    return guardian  # type: ignore[return-value]
+    guardian._plams_restricted = True  # type: ignore[attr-defined]  # a mark on the function object
+    return guardian  # type: ignore[return-value]  # same signature as func (functools.wraps)
 
 
 def _wrap_methods(cls: type) -> None:
@@ -169,7 +182,7 @@ class Results:
             old = old.replace("$JN", self.job.name)
             new = new.replace("$JN", self.job.name)
             if old in self.files:
-                os.rename(opj(self.job.path, old), opj(self.job.path, new))  # type: ignore[arg-type]
+                os.rename(opj(_folder(self), old), opj(_folder(self), new))
         self.refresh()
 
     def wait(self) -> None:
@@ -185,8 +198,8 @@ class Results:
         """Absolute path of the file *name* (``$JN`` allowed); FileError if the job has no such file."""
         name = self._name(name)
         if name in self.files:
-            return opj(self.job.path, name)  # type: ignore[union-attr,arg-type]
-        raise FileError(f"File {name} not present in {self.job.path}")  # type: ignore[union-attr]
+            return opj(_folder(self), name)
+        raise FileError(f"File {name} not present in {_job(self).path}")
 
     def __contains__(self, name: object) -> bool:
         """True if the job folder holds the file *name* (``$JN`` allowed)."""
@@ -195,7 +208,7 @@ class Results:
     def _output_name(self) -> str:
         assert self.job is not None
         try:
-            return self.job._filename("out")  # type: ignore[attr-defined]
+            return self.job._filename("out")  # type: ignore[attr-defined]  # SingleJob's; AttributeError below
         except AttributeError:
             raise ResultsError(f"job {self.job.name} is not a SingleJob: it has no output file") from None
         except KeyError:
@@ -205,8 +218,8 @@ class Results:
         """The text of *filename* (one of ``files``, ``$JN`` allowed)."""
         name = self._name(filename)
         if name not in self.files:
-            raise ResultsError(f"No `{name}` associated with job `{self.job.name}`")  # type: ignore[union-attr]
-        with open(opj(self.job.path, name), encoding="utf-8", errors="replace") as f:  # type: ignore[union-attr,arg-type]
+            raise ResultsError(f"No `{name}` associated with job `{_job(self).name}`")
+        with open(opj(_folder(self), name), encoding="utf-8", errors="replace") as f:
             return f.read()
 
     def regex_file(self, filename: str, regex: str) -> list[Any]:
@@ -216,8 +229,8 @@ class Results:
     def _process_file(self, filename: str, command: list[str]) -> list[str]:
         name = self._name(filename)
         if name not in self.files:
-            raise FileError(f"File {name} not present in {self.job.path}")  # type: ignore[union-attr]
-        proc = subprocess.run([*command, name], cwd=self.job.path, stdout=subprocess.PIPE)  # type: ignore[union-attr]
+            raise FileError(f"File {name} not present in {_job(self).path}")
+        proc = subprocess.run([*command, name], cwd=_folder(self), stdout=subprocess.PIPE)
         if proc.returncode != 0:
             return []
         return proc.stdout.decode(errors="replace").splitlines()
@@ -305,8 +318,8 @@ class Results:
         old, new = self._name(old), self._name(new)
         self.refresh()
         if old not in self.files:
-            raise FileError(f"File {old} not present in {self.job.path}")  # type: ignore[union-attr]
-        os.rename(opj(self.job.path, old), opj(self.job.path, new))  # type: ignore[union-attr,arg-type]
+            raise FileError(f"File {old} not present in {_job(self).path}")
+        os.rename(opj(_folder(self), old), opj(_folder(self), new))
         self.files[self.files.index(old)] = new
 
     def recreate_molecule(self) -> None:
@@ -339,7 +352,7 @@ class Results:
             return
         job = self.job
         assert job is not None and job.path is not None
-        children = [child.name for child in job] if hasattr(job, "children") else []  # type: ignore[attr-defined]
+        children = [child.name for child in job] if hasattr(job, "children") else []  # type: ignore[attr-defined]  # a MultiJob iterates its children
         try:
             doomed = files_to_clean(arg, path=job.path, name=job.name, files=self.files, children=children)
         except InvalidKeepError:

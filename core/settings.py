@@ -20,7 +20,7 @@ import contextlib
 import numbers
 import textwrap
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .threading_utils import LazyWrapper
@@ -46,7 +46,7 @@ def _is_key_sequence(key_tuple: object) -> bool:
     return isinstance(key_tuple, Iterable) and not isinstance(key_tuple, (str, bytes))
 
 
-class Settings(dict):
+class Settings(dict[Any, Any]):
     """Automatic multi-level dictionary with dot access, as in PLAMS.
 
     Nested ``dict`` values (also inside lists) are turned into ``Settings``. Keys that are
@@ -95,7 +95,8 @@ class Settings(dict):
                 self[name] = value
         return self
 
-    def update(self, other: Mapping[Any, Any] = (), /, **kwargs: Any) -> None:  # type: ignore[override]
+    # dict.update's signature differs (it returns None too, but takes pairs); () is an empty mapping here
+    def update(self, other: Mapping[Any, Any] = (), /, **kwargs: Any) -> None:  # type: ignore[override, assignment]
         """Update with *other*, overwriting existing keys; nested ``Settings`` are updated recursively."""
         items = [(name, other[name]) for name in other] + list(kwargs.items())
         for name, value in items:
@@ -214,35 +215,37 @@ class Settings(dict):
         """The value at the nested keys *key_tuple*, or *default* if a key is missing (KeyError
         with *suppress_missing*). Never creates a branch."""
         keys = list(key_tuple) if _is_key_sequence(key_tuple) else key_tuple
-        if not self.contains_nested(keys, suppress_missing):  # type: ignore[arg-type]
+        if not self.contains_nested(keys, suppress_missing):
             return default
         node: Any = self
-        for key in keys:  # type: ignore[union-attr]
+        for key in keys:
             node = node[key]
         return node
 
     def set_nested(self, key_tuple: Iterable[Hashable], value: Any, suppress_missing: bool = False) -> None:
         """Set the value at the nested keys *key_tuple*, creating branches (unless *suppress_missing*:
         then a missing intermediate key raises KeyError)."""
-        keys = list(key_tuple) if _is_key_sequence(key_tuple) else key_tuple
-        self.contains_nested(keys[:-1], suppress_missing)  # type: ignore[index]
+        # a str (not a key sequence) is sliced like one, as in PLAMS
+        keys: Sequence[Any] = list(key_tuple) if _is_key_sequence(key_tuple) else key_tuple  # type: ignore[assignment]
+        self.contains_nested(keys[:-1], suppress_missing)
         node: Any = self
-        for key in keys[:-1]:  # type: ignore[index]
+        for key in keys[:-1]:
             node = node[key]
-        node[keys[-1]] = value  # type: ignore[index]
+        node[keys[-1]] = value
 
     def pop_nested(
         self, key_tuple: Iterable[Hashable], suppress_missing: bool = False, default: Any = None
     ) -> Any:
         """Remove and return the value at the nested keys *key_tuple*; *default* if missing
         (KeyError with *suppress_missing*)."""
-        keys = list(key_tuple) if _is_key_sequence(key_tuple) else key_tuple
-        if not self.contains_nested(keys, suppress_missing):  # type: ignore[arg-type]
+        # a str (not a key sequence) is sliced like one, as in PLAMS
+        keys: Sequence[Any] = list(key_tuple) if _is_key_sequence(key_tuple) else key_tuple  # type: ignore[assignment]
+        if not self.contains_nested(keys, suppress_missing):
             return default
         node: Any = self
-        for key in keys[:-1]:  # type: ignore[index]
+        for key in keys[:-1]:
             node = node[key]
-        return node.pop(keys[-1])  # type: ignore[index]
+        return node.pop(keys[-1])
 
     def flatten(self, flatten_list: bool = True) -> Settings:
         """A one-level copy whose keys are tuples of the nested keys (list indices too, if *flatten_list*).
@@ -420,10 +423,10 @@ class _SuppressMissing(contextlib.AbstractContextManager[None]):
         def __missing__(self: Settings, name: Hashable) -> Settings:
             raise KeyError(name)
 
-        self.cls.__missing__ = __missing__  # type: ignore[method-assign]
+        self.cls.__missing__ = __missing__  # type: ignore[method-assign]  # for the with-block only
 
     def __exit__(self, *exc: object) -> None:
-        self.cls.__missing__ = self.missing  # type: ignore[method-assign]
+        self.cls.__missing__ = self.missing  # type: ignore[method-assign]  # restored
 
 
 # -- typed settings: the branches of config, with PLAMS's defaults ---------------------------
@@ -546,10 +549,20 @@ class ConfigSettings(_DefaultSettings):
         """The JobRunner used when ``run()`` is given none (a serial one, made on first access)."""
         return self._materialized("default_jobrunner")
 
+    @default_jobrunner.setter
+    def default_jobrunner(self, value: JobRunner) -> None:
+        self["default_jobrunner"] = value
+
     @property
     def default_jobmanager(self) -> JobManager:
         """The JobManager used when ``run()`` is given none (made, with its folder, on first use)."""
         return self._materialized("default_jobmanager")
+
+    # Settings.__setattr__ stores every attribute as a key, so these setters are never called:
+    # they tell a type checker that ``config.default_jobmanager = jm`` (as scripts do) is allowed.
+    @default_jobmanager.setter
+    def default_jobmanager(self, value: JobManager) -> None:
+        self["default_jobmanager"] = value
 
     def _check_initialized(self, key: str) -> bool:
         """True if *key* is here, not None, and (for a lazy value) made."""

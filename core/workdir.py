@@ -448,7 +448,7 @@ class Workdir:
                     if r.path != rec.path and present(r):
                         todo.append((r, f"same hash as {rec.path}: it would be reused in its place", "full"))
         order = {r.path: i for i, r in enumerate(self.index)}
-        chosen = sorted((p for p in why if present(self.index.get(p))), key=order.__getitem__)  # type: ignore[arg-type]
+        chosen = sorted((p for p in why if present(self.index.get(p))), key=order.__getitem__)
         picked = set(chosen)  # 20,000 named jobs: a list here made this quadratic (6 s)
         idle = [j for j in jobs if self._job(j).path not in picked]
         return [(p, why[p]) for p in chosen], idle
@@ -640,15 +640,15 @@ class Workdir:
             for f in files:
                 doomed.setdefault(f"{rec.path}/{f.replace(os.sep, '/')}", None)
         stats = _lstats(self.root, doomed)
-        files = tuple(f for f in doomed if f in stats)  # gone already: nothing to delete, nothing to say
+        present = tuple(f for f in doomed if f in stats)  # gone already: nothing to delete, nothing to say
         job_dirs = {r.path for r in self.index}
         return CleanPlan(
-            files=files,
+            files=present,
             bytes=_freed_bytes(stats.values()),
-            folders=_emptied_folders(self.root, files, job_dirs),
+            folders=_emptied_folders(self.root, present, job_dirs),
             jobs=tuple(applied),
             skipped=tuple(skipped),
-            stamps=tuple(_stamp(stats[f]) for f in files),
+            stamps=tuple(_stamp(stats[f]) for f in present),
         )
 
     def clean(self, plan: CleanPlan, *, force: bool = False) -> CleanPlan:

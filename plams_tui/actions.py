@@ -9,14 +9,12 @@ installed core yet shows "not available yet" instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from plams_core.workdir import Workdir
-from rich.text import Text
 
-from .text import human_bytes, safe
+from .plans import PlanText
 
 __all__ = ["Action", "ACTIONS", "describe_plan", "available"]
 
@@ -91,6 +89,16 @@ ACTIONS: tuple[Action, ...] = (
         "Restart",
         takes_jobs=False,
     ),
+    Action(
+        "rollback",
+        "R",
+        "Rollback",
+        "Put the folder back as it was before an unfinished restart (restart --rollback)",
+        "plan_rollback",
+        "rollback",
+        "Roll back",
+        takes_jobs=False,
+    ),
 )
 
 
@@ -99,35 +107,18 @@ def available(workdir: Workdir, action: Action) -> bool:
     return all(hasattr(workdir, m) for m in (action.plan, action.apply) if m)
 
 
-def _items(t: Text, title: str, items: Sequence[Any], limit: int = 200) -> None:
-    t.append(f"\n{title} ({len(items)}):\n", style="bold")
-    for item in items[:limit]:
-        if isinstance(item, dict):
-            t.append("  " + "  ".join(safe(str(v)) for v in item.values()) + "\n")
-        elif isinstance(item, list | tuple):
-            t.append("  " + "  ->  ".join(safe(str(x)) for x in item) + "\n")
-        else:
-            t.append("  " + safe(str(item)) + "\n")
-    if len(items) > limit:
-        t.append(f"  ... and {len(items) - limit} more\n", style="dim")
+def describe_plan(action: str, plan: Any, root: str) -> PlanText:
+    """The confirmation of *action*'s *plan* in words (:mod:`plams_tui.plans`, shared with the CLI)."""
+    from . import plans
 
-
-def describe_plan(plan: Any) -> Text:
-    """The confirmation text of any plan: every list it holds, item by item, and the bytes."""
-    data = plan.to_dict() if hasattr(plan, "to_dict") else dict(vars(plan))
-    t = Text()
-    for key, value in data.items():
-        if key == "bytes" and isinstance(value, int):
-            t.append(f"\nbytes freed: {human_bytes(value)} ({value:,} bytes)\n", style="bold")
-        elif isinstance(value, list | tuple):
-            if value:
-                _items(t, key.replace("_", " "), list(value))
-            elif key in ("jobs", "files"):
-                t.append(f"\n{key}: none\n", style="dim")
-        elif isinstance(value, dict):
-            t.append(f"\n{key}:\n", style="bold")
-            for k, v in value.items():
-                t.append(f"  {safe(str(k))}: {safe(str(v))}\n")
-        elif value not in (None, ""):
-            t.append(f"{key.replace('_', ' ')}: {safe(str(value))}\n")
-    return t
+    if action in ("remove", "undo_remove"):
+        return plans.describe_remove(plan, root)
+    if action == "repickle":
+        return plans.describe_repickle(plan, root)
+    if action == "clean":
+        return plans.describe_clean(plan, root)
+    if action == "restart":
+        return plans.describe_restart(plan)
+    if action == "rollback":
+        return plans.describe_rollback(plan)
+    raise ValueError(f"no words for the plan of {action!r}")

@@ -44,16 +44,19 @@ class PlamsApp(App[None]):
         Binding("ctrl+p", "command_palette", "Commands", show=False),
     ]
 
-    def __init__(self, workdir: Workdir, *, poll: float | None = None, watch: bool = True) -> None:
+    def __init__(
+        self, workdir: Workdir, *, poll: float | None = None, watch: bool = True, script: str | None = None
+    ) -> None:
         super().__init__()
         self.workdir = workdir
+        self.script = script
         self.poll = poll
-        self.watch = watch
+        self.live = watch  # not self.watch: that would hide Textual's DOMNode.watch()
         #: one thread at a time uses the index (scan, refresh, detail, actions)
         self.index_lock = threading.Lock()
 
     def get_default_screen(self) -> JobsScreen:
-        return JobsScreen(self.workdir, poll=self.poll, watch=self.watch)
+        return JobsScreen(self.workdir, poll=self.poll, watch=self.live, script=self.script)
 
     def action_help(self) -> None:
         """Show every key."""
@@ -67,8 +70,11 @@ def make_app(
     poll: float | None = None,
     watch: bool = True,
     hashing: str | None = "input",
+    script: str | os.PathLike[str] | None = None,
 ) -> PlamsApp:
     """The app on *workdir* (a path or a Workdir). ``poll`` forces polling every that many seconds;
-    ``watch=False`` turns live updates off (the tests of a static folder)."""
+    ``watch=False`` turns live updates off (the tests of a static folder); *script* is what a
+    restart runs (``plams-tui restart --script``; default: the script the folder keeps)."""
     wd = workdir if isinstance(workdir, Workdir) else Workdir(workdir, hashing=hashing)
-    return PlamsApp(wd, poll=poll, watch=watch)
+    path = os.path.abspath(os.fspath(script)) if script is not None else None
+    return PlamsApp(wd, poll=poll, watch=watch, script=path)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog=PROG,
-        usage=f"{PROG} [WORKDIR] [--poll [SECONDS]] [--demo [DIR]] [--hashing H]\n       {PROG} COMMAND ...",
+        usage=f"{PROG} [WORKDIR] [--poll [SECONDS]] [--demo [DIR]] [--hashing H] [--script FILE]\n       {PROG} COMMAND ...",
         description="Browse, watch and restart PLAMS working folders. Without a COMMAND, open "
         "WORKDIR (default: here) in the interactive app; --demo [DIR] builds the demo folder in DIR "
         "(made if missing) and opens it; --poll [SECONDS] polls for changes instead of inotify.",
@@ -56,6 +57,20 @@ def _error(message: str) -> int:
     return 2
 
 
+def _exit_now(code: int) -> None:
+    """End the process with *code* once stdout and stderr are flushed, without the interpreter's teardown.
+
+    Only for ``ls`` run as the command (not from Python: ``main([...])`` returns): freeing
+    the index of 20,000 jobs object by object costs ~0.04 s of the ~0.9 s of ``ls --json``,
+    at the very end, and ``ls`` leaves nothing to finalise (no atexit hook, no file open
+    for writing; the optional cache is saved by the scan). A flush that fails raises here,
+    into ``main``'s error handling, as the exit's own flush would have.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
     return {
         name
@@ -69,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``plams-tui`` with *argv* (default: the command line); return the exit status."""
     from plams_tui.commands.common import glue_dash_values
 
+    from_command_line = argv is None
     parser = build_parser()
     argv = glue_dash_values(list(sys.argv[1:] if argv is None else argv))
     from plams_tui.launch import wants_app
@@ -88,7 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from plams_tui.launch import run_app
 
             return run_app(argv)
-        return int(func(args))
+        code = int(func(args))
+        if from_command_line and args.command == "ls":
+            _exit_now(code)
+        return code
     except BrokenPipeError:  # `plams-tui ls | head`: the reader has all it wanted
         silence_stdout()
         return 0

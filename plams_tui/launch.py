@@ -1,4 +1,4 @@
-"""``plams-tui [WORKDIR] [--poll [SECONDS]]`` and ``plams-tui --demo [DIR]``: open the app.
+"""``plams-tui [WORKDIR] [--poll [SECONDS]] [--script FILE]`` and ``plams-tui --demo [DIR]``: open the app.
 
 The CLI hands over here when the first argument is not a subcommand, so ``plams-tui ls``
 and friends never import textual. ``WORKDIR`` defaults to the current folder.
@@ -28,7 +28,7 @@ def wants_app(argv: Sequence[str], subcommands: Collection[str]) -> bool:
     if first in subcommands:
         return False
     if first.startswith("-"):
-        return first.split("=")[0] in ("--demo", "--poll", "--hashing")
+        return first.split("=")[0] in ("--demo", "--poll", "--hashing", "--script")
     return True
 
 
@@ -61,6 +61,11 @@ def build_app_parser() -> argparse.ArgumentParser:
         default="input",
         choices=("input", "runscript", "input+runscript", "none"),
         help="how job hashes are computed from the files (default: input)",
+    )
+    p.add_argument(
+        "--script",
+        metavar="FILE",
+        help="the script a restart (r) runs, as plams-tui restart --script (default: the one the folder keeps)",
     )
     return p
 
@@ -130,9 +135,16 @@ def run_app(argv: Sequence[str]) -> int:
         )
     else:
         workdir = resolve_workdir(args.workdir)
+    if args.script is not None and not os.path.isfile(args.script):
+        raise PlamsError(f"--script {args.script}: no such file")
     from .app import make_app
 
-    app = make_app(workdir, poll=args.poll, hashing=None if args.hashing == "none" else args.hashing)
+    app = make_app(
+        workdir,
+        poll=args.poll,
+        hashing=None if args.hashing == "none" else args.hashing,
+        script=args.script,
+    )
     import asyncio
 
     loop = asyncio.new_event_loop()

@@ -7,6 +7,7 @@ Messages that come in bursts (file events) carry no payload and collapse in the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from plams_core.index import IndexUpdate, JobDetail, JobRecord
 from textual.message import Message
@@ -59,22 +60,31 @@ class ScanDone(Message):
 class RecordsUpdated(Message):
     """A refresh changed records in place."""
 
-    def __init__(self, update: IndexUpdate) -> None:
+    def __init__(self, update: IndexUpdate, since: float | None = None) -> None:
         super().__init__()
         self.update = update
+        self.since = since  # when the refresh began reading (time.time()), if it was one
 
 
 class DetailReady(Message):
     """The detail of one job, read in a worker."""
 
     def __init__(
-        self, path: str, detail: JobDetail | None, error: str | None = None, worker: str | None = None
+        self,
+        path: str,
+        detail: JobDetail | None,
+        error: str | None = None,
+        worker: str | None = None,
+        ending: Any = None,
+        times: Any = (),
     ) -> None:
         super().__init__()
         self.path = path
         self.detail = detail
         self.error = error
         self.worker = worker  # the Dask worker that ran it, when it ran on Dask
+        self.ending = ending  # plams_core.index.report.Ending: why it ended (what `show` says)
+        self.times = times  # the timeline as (epoch or None, as recorded, status)
 
 
 class RestartOutput(Message):

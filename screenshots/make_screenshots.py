@@ -77,7 +77,7 @@ async def _app_screens(workdir: Path) -> None:
         await app.push_screen(
             ConfirmDialog(
                 RText("Clean: delete the files PLAMS's cleaning would delete"),
-                describe_plan(plan),
+                describe_plan("clean", plan, str(workdir)).rich(),
                 "Delete files",
             )
         )

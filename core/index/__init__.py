@@ -23,6 +23,7 @@ from .records import (
     filter_records,
     parse_status_filter,
     records_json,
+    records_json_parts,
 )
 from .scan import ScanBatch, WorkdirIndex, natural_key, scan_workdir, scan_workdir_iter
 
@@ -44,6 +45,7 @@ __all__ = [
     "natural_key",
     "parse_status_filter",
     "records_json",
+    "records_json_parts",
     "scan_workdir",
     "scan_workdir_iter",
 ]

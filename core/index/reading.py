@@ -152,7 +152,7 @@ def read_folder(
     hashing: str | None,
     cache: ScanCache,
     used: dict[Any, Any] | None,
-    summary: Callable[[str], Any] | None = None,
+    summary: Callable[..., Any] | None = None,
 ) -> Any:
     """One scandir of *rel*; hash its $JN.in/$JN.run and read its $JN.dill. None if it vanished.
 
@@ -171,7 +171,7 @@ def read_folder(
     problems: list[str] = []
     name = rel.rpartition("/")[2]
     n = len(name)
-    has_in = has_run = has_dill = has_removed = single = False
+    has_in = has_run = has_dill = has_removed = single = dill_regular = False
     try:
         with os.scandir(path) as it:
             for e in it:
@@ -197,6 +197,7 @@ def read_folder(
                         single = True
                     elif what == 4:
                         has_dill = True
+                        dill_regular = e.is_file(follow_symlinks=False)  # d_type: no system call
                     else:  # `plams-tui rm` (core/workdir.py) renamed $JN.dill
                         has_removed = True
     except FileNotFoundError:
@@ -217,7 +218,7 @@ def read_folder(
             summary = _reader_summary()
         dill_path = f"{path}/{name}.dill"
         if used is None:  # no cache: the reader opens, fstats and reads it once
-            dill = summary(dill_path)  # detail() re-reads it in full, with the timeline
+            dill = summary(dill_path, regular=dill_regular)  # detail() re-reads it in full, with the timeline
             if dill[0] == "unreadable":
                 problems.append(f"cannot read {name}.dill ({_why(dill[1])})")
             return (
@@ -229,7 +230,7 @@ def read_folder(
                 in_hash,
                 run_hash,
                 dill,
-                problems,
+                tuple(problems) if problems else (),
             )
         try:
             st = os.stat(dill_path)
@@ -245,14 +246,24 @@ def read_folder(
             used[key] = dill
         if dill[0] == "unreadable":
             problems.append(f"cannot read {name}.dill ({_why(dill[1])})")
-    return (rel, tuple(names), tuple(inodes), tuple(subdirs), single, in_hash, run_hash, dill, problems)
+    return (
+        rel,
+        tuple(names),
+        tuple(inodes),
+        tuple(subdirs),
+        single,
+        in_hash,
+        run_hash,
+        dill,
+        tuple(problems) if problems else (),
+    )
 
 
 #: The job files of a folder named $JN, by what follows $JN: .in, .run, .out/.err, .dill, .removed.dill.
 _EXTS = {".in": 1, ".run": 2, ".out": 3, ".err": 3, ".dill": 4, ".removed.dill": 5}
 
 
-def _reader_summary() -> Callable[[str], Any]:
+def _reader_summary() -> Callable[..., Any]:
     # imported on first use, not at import time: most of the index does not need the reader
     from ..pickles.reader import read_dill_summary
 
@@ -262,7 +273,7 @@ def _reader_summary() -> Callable[[str], Any]:
 _READER = __name__.rpartition(".")[0].rpartition(".")[0] + ".pickles.reader"
 
 
-def _summary_if_imported() -> Callable[[str], Any] | None:
+def _summary_if_imported() -> Callable[..., Any] | None:
     """The reader's summary function if it is imported already (None: read_folder imports it when needed)."""
     reader = sys.modules.get(_READER)
     return None if reader is None else reader.read_dill_summary
@@ -282,7 +293,12 @@ def _cannot(what: str, exc: OSError) -> str:
 def _folder_of(raw: Any) -> _Folder:
     """Rebuild the typed folder from what a helper sent."""
     dill = raw[7]
-    if dill is not None:
+    if dill is None:
+        if type(raw[8]) is tuple:  # as read_folder sends it: nothing to convert
+            return _new(_Folder, raw)
+    elif type(dill[4]) is tuple and type(raw[8]) is tuple:  # a cache entry may hold a list
+        return _new(_Folder, (*raw[:7], _new(_Dill, dill), raw[8]))
+    else:
         dill = _new(_Dill, (*dill[:4], tuple(dill[4])))
     return _new(_Folder, (*raw[:7], dill, tuple(raw[8])))
 
@@ -328,7 +344,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _parallel_read(
-    ctx: ReadContext, level: list[str], helpers: int, meanwhile: Callable[[], None] | None, spawn: bool
+    ctx: ReadContext, level: list[str], helpers: int, meanwhile: Callable[[], object] | None, spawn: bool
 ) -> Iterator[Part]:
     """Read *level* with *helpers* helper processes and the calling thread, sharing chunks dynamically.
 
@@ -429,7 +445,7 @@ def _spawn_helpers(ctx: ReadContext, chunks: list[list[str]], qr: int, helpers: 
     """
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     job = marshal.dumps((ctx.prefix, ctx.hashing, ctx.cache.enabled, chunks))
-    memfd = os.memfd_create("plams-tui-chunks", 0)  # type: ignore[attr-defined]
+    memfd = os.memfd_create("plams-tui-chunks", 0)
     started: list[tuple[Any, int]] = []
     try:
         _write_all(memfd, job)
@@ -479,7 +495,7 @@ def read_folder_parts(
     ctx: ReadContext,
     rels: list[str],
     pool: int,
-    meanwhile: Callable[[], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[list[tuple[str, _Folder | None]]]:
     """Read *rels* and every folder below one that is not a SingleJob; in parallel when many.
 

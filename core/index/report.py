@@ -116,6 +116,8 @@ def json_safe(text: str) -> str:
     ``os.fsencode(json.loads(text)[...]["name"])`` gives back the bytes on disk, and the
     output is still valid UTF-8 JSON (other readers see U+FFFD for such bytes).
     """
+    if text.isascii() and "\x7f" not in text:  # the usual text: isascii is a flag, DEL one memchr
+        return text
     if _UNSAFE_JSON.search(text) is None:
         return text
     return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
@@ -525,10 +527,14 @@ class Ending:
     failed_children: tuple[tuple[str, str], ...]  #: (path, status) of a MultiJob's children not ok
     err_tail: tuple[str, ...]  #: last lines of $JN.err
     out_tail: tuple[str, ...]  #: last lines of $JN.out
+    #: the text log says ``Pickling of NAME failed`` and the ``.dill`` is corrupt: PLAMS
+    #: could not pickle the job (an attribute dill cannot store) and left the file unfinished
+    pickling_failed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (the ``ending`` of ``plams-tui show --json``)."""
         return {
+            "pickling_failed": self.pickling_failed,
             "returncode": self.returncode,
             "message": self.message,
             "failed_children": [{"path": p, "status": s} for p, s in self.failed_children],
@@ -580,7 +586,8 @@ def job_ending(index: WorkdirIndex, path: str, *, lines: int = TAIL_LINES) -> En
 
     Return code: the text log's ``Execution of $JN.run finished with returncode N`` (PLAMS
     logs it at level 5, which the logfile keeps by default); None where no log has it.
-    Message: the csv's ``job_get_errormsg``. For a MultiJob, the children that are not
+    Message: the csv's ``job_get_errormsg``. ``pickling_failed`` for a corrupt ``.dill`` of
+    which the log says ``Pickling of NAME failed`` (PLAMS leaves the file unfinished). For a MultiJob, the children that are not
     ``successful``/``copied``. The tails of ``$JN.err`` and ``$JN.out`` for a single job.
     """
     rec = index.get(path)
@@ -602,7 +609,31 @@ def job_ending(index: WorkdirIndex, path: str, *, lines: int = TAIL_LINES) -> En
             c = index.get(child)
             if c is not None and (c.status not in ("successful", "copied") or c.interrupted):
                 failed.append((c.path, _status_key(c)))
-    return Ending(returncode, rec.error, tuple(failed), err, out)
+    pickling_failed = False
+    if rec.dill == "corrupt" and index.layout.logfile is not None:
+        pickling_failed = _logged(
+            os.path.join(index.root, index.layout.logfile),
+            b"] Pickling of " + os.fsencode(rec.name) + b" failed\n",
+        )
+    return Ending(returncode, rec.error, tuple(failed), err, out, pickling_failed)
+
+
+def _logged(logfile: str, needle: bytes) -> bool:
+    """Whether the text log holds *needle* (one search over a read-only memory map)."""
+    try:
+        fd = os.open(logfile, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return False
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+            return False
+        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as text:
+            return text.rfind(needle) >= 0
+    except (OSError, ValueError):
+        return False
+    finally:
+        os.close(fd)
 
 
 def dask_worker(index: WorkdirIndex, path: str) -> str | None:

@@ -264,7 +264,7 @@ class PickleOrigin:
         elif made.kwargs:
             func, args = copyreg.__newobj_ex__, (cls, made.args, made.kwargs)  # type: ignore[attr-defined]
         else:
-            func, args = copyreg.__newobj__, (cls, *made.args)
+            func, args = copyreg.__newobj__, (cls, *made.args)  # type: ignore[attr-defined]  # not in typeshed
         state = made.state
         if state is _NOSTATE:
             state = dict(obj.__dict__) or None
@@ -298,7 +298,7 @@ class PickleOrigin:
                 state["status"] = str(current["_status"])  # PLAMS < 2025: a plain string
             elif key in current:
                 state[key] = current[key]
-        return (copyreg.__newobj__, (type(obj), *args), state)
+        return (copyreg.__newobj__, (type(obj), *args), state)  # type: ignore[attr-defined]  # not in typeshed
 
 
 def _slot_state(state: Any) -> bool:
@@ -342,7 +342,7 @@ class StandIn:
             variant = load.promote(type(self), state)
             if variant is not None:
                 self.__class__ = variant
-                variant.__setstate__(self, state)
+                variant.__setstate__(self, state)  # type: ignore[attr-defined]  # every promoted variant defines it
                 return
         if isinstance(state, dict):
             self.__dict__.update(state)
@@ -423,7 +423,7 @@ class _OriginSettings:
     """PLAMS's Settings pickle as ``__newobj__`` + items (its subclasses' __init__ sets defaults)."""
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
-        return (copyreg.__newobj__, (type(self),), self.__dict__ or None, None, iter(dict.items(self)))  # type: ignore[call-overload]
+        return (copyreg.__newobj__, (type(self),), self.__dict__ or None, None, iter(dict.items(self)))  # type: ignore[attr-defined, arg-type]  # __newobj__: not in typeshed; self is a dict
 
 
 def is_stand_in(obj: Any) -> bool:
@@ -450,7 +450,7 @@ class _Unpickler:
         if cls._cls is None:
             import dill
 
-            class Unpickler(dill.Unpickler):  # type: ignore[misc]
+            class Unpickler(dill.Unpickler):
                 def __init__(self, file: BinaryIO, origin: PickleOrigin) -> None:
                     super().__init__(file)
                     self._origin = origin
@@ -561,7 +561,7 @@ class _Repickler:
         if cls._cls is None:
             import dill
 
-            class Repickler(dill.Pickler):  # type: ignore[misc]
+            class Repickler(dill.Pickler):
                 def __init__(self, file: BinaryIO, protocol: int, origin: PickleOrigin) -> None:
                     super().__init__(file, protocol)
                     self._origin = origin

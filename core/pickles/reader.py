@@ -254,9 +254,19 @@ class _StubType(type):
     checking handler itself: one Python frame per REDUCE instead of two.
     """
 
+    # what every stub class carries (defaults on _Obj; _stub_class sets them per class)
     _label: str
     _byvalue: bool
     _hooks: frozenset[str]
+    _module: str | None
+    _qualname: str | None
+    _name: str | None
+    _global: bool
+    _strict: bool
+    _kind: str
+    _deny: Mapping[str, tuple[type[Exception], str]]
+    _state_check: Callable[[Any, Any], None] | None
+    _pool_key: Any  # set on pooled classes only (read with cls.__dict__.get)
 
     __call__ = _call_refused
 
@@ -624,7 +634,7 @@ _STATE_RULES: Mapping[str, Callable[[Any, Any], None]] = MappingProxyType(
 )
 
 
-class _SettingsDict(dict, metaclass=_StubType):  # type: ignore[misc]
+class _SettingsDict(dict, metaclass=_StubType):
     """Instances of PLAMS's and plams_core's ``Settings`` classes: a real dict, filled in C.
 
     A Settings pickle is ``NEWOBJ`` (or ``Settings(dict)``) plus ``SETITEMS``; stubs cost
@@ -680,8 +690,8 @@ def _persistent_load(pid: Any) -> NoReturn:
 class _Loader(pickle.Unpickler):
     """The C unpickler with every name resolved to a stub and persistent ids refused."""
 
-    find_class = staticmethod(_find_class)  # type: ignore[assignment]
-    persistent_load = staticmethod(_persistent_load)  # type: ignore[assignment]
+    find_class = staticmethod(_find_class)
+    persistent_load = staticmethod(_persistent_load)
 
 
 # --------------------------------------------------------------------------------------
@@ -718,7 +728,7 @@ def _check_instance(cls: Any, via: str) -> type[_Obj]:
 
 def _call_data(cls: _StubType, *args: Any) -> Any:
     _check_plain(cls._label, args)
-    obj = _object_new(cls)
+    obj: Any = _object_new(cls)  # type: ignore[arg-type]  # cls is a stub class (typed by its metaclass)
     obj.args = args
     return obj
 
@@ -732,7 +742,7 @@ def _call_enum(cls: _StubType, *args: Any) -> Any:
 def _call_settings(cls: _StubType, *args: Any) -> Any:
     if len(args) > 1 or (args and type(args[0]) is not dict):
         _unsafe(f"calls {cls._label} with unusual arguments at load time")
-    obj = dict.__new__(cls)  # type: ignore[call-overload]
+    obj: Any = dict.__new__(cls)  # type: ignore[arg-type]  # cls is a dict stub class (typed by its metaclass)
     if args:
         dict.update(obj, args[0])  # keys were hashed (checked) when the argument dict was built
     return obj
@@ -790,7 +800,7 @@ def _call_number(cls: _StubType, *args: Any) -> Any:
     if not all(isinstance(a, (int, float, str)) for a in args) or len(args) > 2:
         _unsafe(f"calls {cls._label} with unusual arguments at load time")
     try:
-        return {"complex": complex, "int": int, "float": float}[cls._qualname or ""](*args)  # type: ignore[operator]
+        return {"complex": complex, "int": int, "float": float}[cls._qualname or ""](*args)
     except (ValueError, TypeError):
         _corrupt(f"{cls._label} of a bad value")
 
@@ -979,7 +989,7 @@ def _by_value_class(
             else:
                 if cls._qualname != name:
                     cls._qualname = name  # a read may set __qualname__ (dill's setattr)
-                used.append(cls)
+                used.append(cls)  # type: ignore[union-attr]  # a key is only made when used is not None
                 return cls
     label = f"{module}.{name}" if isinstance(module, str) else name
     unsafe: dict[str, str] = {}
@@ -1423,7 +1433,7 @@ def _job_fields(top: Any, max_depth: int, timeline: bool = True) -> dict[str, An
     elif type(raw_children) is dict:
         raw_children = list(raw_children.values())
     if type(raw_children) in (list, tuple):
-        for child in raw_children:
+        for child in raw_children:  # type: ignore[union-attr]  # a list or tuple (exact type checked above)
             child_state = _state_dict(child)
             if child_state is not None and isinstance(child_state.get("name"), str):
                 children.append(str(child_state["name"]))
@@ -1728,15 +1738,43 @@ def read_dill_save(path: str | os.PathLike[str]) -> tuple[Verdict, str | None, A
     return "ok", None, fields["settings"].get("save", ABSENT)
 
 
-def read_dill_summary(path: str | os.PathLike[str]) -> DillSummary:
+def _read_regular(path: str | os.PathLike[str]) -> tuple[bytes | None, DillInfo | None, int, int]:
+    """:func:`_read_file` for a file its folder's listing calls regular: no ``fstat`` first.
+
+    One read of up to 64 KiB; a shorter, non-empty answer is the whole file (a short read of
+    a regular file is its end). Anything else (empty, bigger, an error) is read again by
+    :func:`_read_file`, which checks the type and the size cap. Saves a system call per
+    ``.dill`` of a listing (~1.5 us of ~40 us a job folder).
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return _read_file(path, _MAX_BYTES)  # gone or not readable: let it say so
+    try:
+        data = os.read(fd, _FIRST_READ)
+    except OSError:
+        data = b""
+    finally:
+        os.close(fd)
+    if 0 < len(data) < _FIRST_READ:
+        return data, None, 0, 0
+    return _read_file(path, _MAX_BYTES)
+
+
+_FIRST_READ = 1 << 16  # below malloc's mmap threshold: no mmap/munmap pair per file
+
+
+def read_dill_summary(path: str | os.PathLike[str], *, regular: bool = False) -> DillSummary:
     """The verdict, class, status and children :func:`read_dill` gives, for a listing.
 
     Same answers as ``read_dill(path, timeline=False)`` (default caps), faster: a file that
     differs from one already read only in data literals (the other jobs of the same script)
-    is answered by :mod:`plams_core.pickles.templates` in a few microseconds.
+    is answered by :mod:`plams_core.pickles.templates` in a few microseconds. *regular*: the
+    caller's directory listing says *path* is a regular file (not a symlink, FIFO or
+    device), so its type need not be checked before reading.
     """
     global _templates
-    data, failed, _, _ = _read_file(path, _MAX_BYTES)
+    data, failed, _, _ = _read_regular(path) if regular else _read_file(path, _MAX_BYTES)
     if data is None:
         assert failed is not None
         return (failed.verdict, failed.reason, None, None, ())

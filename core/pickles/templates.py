@@ -207,7 +207,7 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
     for op, arg, pos in pickletools.genops(data):
         name = op.name
         if name in _SLOT_OPS:
-            lit = _Lit(len(lits), name, pos, arg)
+            lit = _Lit(len(lits), name, pos, arg)  # type: ignore[arg-type]  # genops on bytes: pos is always an int
             lits.append(lit)
             stack.append(lit)
         elif name == "FRAME":
@@ -218,11 +218,11 @@ def _analyse(data: bytes) -> tuple[list[_Lit], int | None]:
         elif name == "MEMOIZE":
             memo[len(memo)] = stack[-1]
         elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
-            memo[arg] = stack[-1]
+            memo[arg] = stack[-1]  # type: ignore[index]  # PUT's arg is its int memo key
         elif name in ("GET", "BINGET", "LONG_BINGET"):
             # The same token again: whatever consumes it applies its rule to the shared token,
             # so a value stored as data once and handed to a call later is pinned all the same.
-            stack.append(memo[arg])
+            stack.append(memo[arg])  # type: ignore[index]  # GET's arg is its int memo key
         elif name == "MARK":
             stack.append(_MARK)
         elif name == "STACK_GLOBAL":
@@ -431,6 +431,7 @@ class _Template:
 
         def close(width: int, slot: int) -> None:
             nonlocal pieces, size, holes
+            expected: bytes | tuple[bytes, ...]
             if len(pieces) == 1 and pieces[0][0] == 0 and len(pieces[0][1]) == size:
                 getter, expected = None, pieces[0][1]  # one run: a startswith
             else:
@@ -728,7 +729,7 @@ class DillTemplates:
                 continue
             try:
                 for i in tpl.text_slots:
-                    values[i].decode("utf-8", "surrogatepass")  # as the unpickler decodes it
+                    values[i].decode("utf-8", "surrogatepass")  # type: ignore[union-attr]  # a text slot always matched
                 save = _fill_save(tpl.save, values)
             except (_Unfit, UnicodeError):
                 return NO_ANSWER

@@ -37,32 +37,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(func=run)
 
 
-def _size(n: int) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
+def _describe(plan, workdir: str = "WORKDIR") -> str:  # type: ignore[no-untyped-def]
+    from plams_tui.plans import describe_clean  # the same words as the app's confirmation
 
-
-def _describe(plan) -> str:  # type: ignore[no-untyped-def]
-    from plams_tui.text import safe  # names are data: an ESC or CR in a name must not hide a line
-
-    lines = [safe(f) for f in plan.files]
-    lines += [f"{safe(d)}/" for d in plan.folders]
-    for job, why in plan.skipped:
-        lines.append(f"skipped {safe(job)}: {safe(why)}")
-    n = len(plan.files)
-    summary = f"{n} file{'s' if n != 1 else ''}, {_size(plan.bytes)} freed"
-    if plan.folders:
-        summary += f", then {len(plan.folders)} emptied folder{'s' if len(plan.folders) != 1 else ''}"
-    lines.append(summary)
-    return "\n".join(lines) + "\n"
+    return describe_clean(plan, workdir).plain()
 
 
 def run(args: argparse.Namespace) -> int:
     """Plan, show, ask, then delete exactly the planned files."""
     from plams_core.workdir import Workdir
+
+    from plams_tui.plans import size_text
 
     wd = Workdir(args.workdir)
     plan = wd.plan_clean(args.jobs or None, keep=args.keep)
@@ -75,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         write(_describe(plan))
     n = len(plan.files)
     confirm(
-        f"Delete {n} file{'s' if n != 1 else ''} ({_size(plan.bytes)}) in {wd.root}?",
+        f"Delete {n} file{'s' if n != 1 else ''} ({size_text(plan.bytes)}) in {wd.root}?",
         yes=args.yes,
         listing=_describe(plan) if args.json else None,
     )
@@ -83,5 +68,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write(json.dumps(done.to_dict(), ensure_ascii=False, indent=1) + "\n")
     else:
-        write(f"Deleted {len(done.files)} files ({_size(done.bytes)}), {len(done.folders)} folders.\n")
+        write(f"Deleted {len(done.files)} files ({size_text(done.bytes)}), {len(done.folders)} folders.\n")
     return 0

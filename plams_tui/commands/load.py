@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 __all__ = ["add_parser", "run"]
 
@@ -34,22 +33,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(func=run)
 
 
-def _tree(value: Any, indent: int) -> list[str]:
-    pad = "  " * indent
-    if isinstance(value, dict):
-        if not value:
-            return []
-        out = []
-        for key, sub in value.items():
-            if isinstance(sub, dict) and sub:
-                out.append(f"{pad}{key}:")
-                out += _tree(sub, indent + 1)
-            else:
-                out.append(f"{pad}{key}: {'{}' if isinstance(sub, dict) else repr(sub)}")
-        return out
-    return [pad + repr(value)]
-
-
 def run(args: argparse.Namespace) -> int:
     """Load the job and print it (text or JSON)."""
     from plams_core.workdir import Workdir
@@ -58,29 +41,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
         return 0
-    cls = f"{data['class']} ({data['module']}"
-    if data["stand_in"]:
-        cls += ", a stand-in: its module is not imported here)"
-    elif data["by_value"]:
-        cls += ", defined in the script: stored by value)"
-    else:
-        cls += ")"
-    out = [
-        f"{'name:':11}{data['name']}",
-        f"{'path:':11}{data['path']}",
-        f"{'status:':11}{data['status']}",
-        f"{'class:':11}{cls}",
-        f"{'hash:':11}{data['hash'] or '-'}",
-    ]
-    if data["children"]:
-        out.append(f"{'children:':11}{', '.join(data['children'])}")
-    if data["stand_ins"]:
-        out.append(f"{'stand-ins:':11}{', '.join(data['stand_ins'])}")
-    out.append("settings:")
-    out += _tree(data["settings"], 1) or ["  (none)"]
-    out.append("files:")
-    out += [f"  {f}" for f in data["files"]] or ["  (none)"]
-    out.append("python:")
-    out.append(f"  {data['python']}")
+    from plams_tui.plans import describe_loaded  # the same lines as the app's "Loaded job"
+
+    out = describe_loaded(data)
     sys.stdout.write("\n".join(out) + "\n")
     return 0

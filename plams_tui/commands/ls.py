@@ -95,14 +95,15 @@ def _workdir(given: str | None) -> str:
 
 
 def _ls(args: argparse.Namespace) -> int:
-    from plams_core.index import filter_records, parse_status_filter, records_json
+    from plams_core.index import filter_records, parse_status_filter, records_json_parts
 
     wanted = parse_status_filter(args.status)
     index = scan(args, _workdir(args.workdir))
     report_problems(index.problems)
     records = sort_records(filter_records(index, wanted), args.sort)
     if args.json:
-        write(json_safe(records_json(records)))
+        for part in records_json_parts(records):  # same text as records_json, in parts (memory)
+            write(json_safe(part))
         return 0
     rows = [("PATH", "STATUS", "START", "END", "RUNTIME", "HASH", "CLASS", "DILL")]
     for r in records:

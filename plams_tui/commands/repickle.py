@@ -48,9 +48,10 @@ def run(args: argparse.Namespace) -> int:
                 json.dumps({"dry_run": True, **plan.to_dict()}, ensure_ascii=False, indent=1) + "\n"
             )
         else:
-            lines = [f"would repickle {len(plan.jobs)} job(s) in {workdir.root} (nothing written):"]
-            lines += [f"  {dill}  (old bytes kept as {backup})" for dill, backup in plan.backups]
-            sys.stdout.write("\n".join(lines) + "\n")
+            from plams_tui.plans import describe_repickle  # the same words as the app's confirmation
+
+            sys.stdout.write(f"Dry run in {workdir.root}, nothing written:\n")
+            sys.stdout.write(describe_repickle(plan, workdir.root).plain())
         return 0
     confirm(f"Repickle {len(plan.jobs)} .dill file(s) in {workdir.root}?", yes=args.yes)
     done = workdir.repickle(plan, force=args.force)

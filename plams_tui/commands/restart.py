@@ -79,19 +79,9 @@ def _variables(pairs: list[str]) -> dict[str, str]:
 
 
 def _print_plan(plan: Any) -> None:
-    where = f"into {plan.into}, loading {plan.sources[0]}" if plan.into else f"in place ({plan.workdir})"
-    engine = "real PLAMS (scm.plams)" if plan.engine == "plams" else "plams_core"
-    print(f"Restart {where} with {plan.script} ({engine})")
-    if len(plan.sources) > 1 or plan.into is None and plan.sources != (plan.workdir,):
-        print(f"Loads jobs from: {', '.join(os.path.basename(s) for s in plan.sources)}")
-    if plan.leftover:
-        print(f"Note: {plan.leftover.message}")
-    width = max((len(j.path) for j in plan.jobs), default=4)
-    for job in plan.jobs:
-        print(f"  {job.action:<5}  {job.path:<{width}}  {job.reason}")
-    print(f"{len(plan.reuse)} to reuse, {len(plan.rerun)} to rerun (and any job the script adds)")
-    if plan.blocked:
-        print(f"Refused now: {plan.blocked}")
+    from plams_tui.plans import describe_restart  # the same words as the app's confirmation
+
+    sys.stdout.write(describe_restart(plan).plain())
     sys.stdout.flush()
 
 
@@ -102,9 +92,9 @@ def _rollback(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan.to_dict(), indent=1))
     else:
-        print(f"Rollback: {plan.restore} becomes {plan.workdir} again")
-        for folder in plan.discard:
-            print(f"  discard {folder}")
+        from plams_tui.plans import describe_rollback  # the same words as the app's confirmation
+
+        sys.stdout.write(describe_rollback(plan).plain())
     if args.dry_run:
         return 0
     confirm(

@@ -37,23 +37,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _describe(plan, workdir: str) -> str:  # type: ignore[no-untyped-def]
-    from plams_tui.text import safe  # names are data: an ESC or CR in a name must not steer the terminal
+    from plams_tui.plans import describe_remove  # the same words as the app's confirmation
 
-    lines = []
-    if plan.jobs:
-        head = (
-            "Put back into rerun prevention (the next restart reuses them):"
-            if plan.undo
-            else "Take out of rerun prevention (the next restart reruns them):"
-        )
-        lines.append(head)
-        width = max(len(safe(j)) for j, _ in plan.why)
-        lines += [f"  {safe(j).ljust(width)}  {safe(why)}" for j, why in plan.why]
-        lines.append("Renames (nothing is deleted):")
-        lines += [f"  {safe(src)} -> {safe(dst.rpartition('/')[2])}" for src, dst in plan.renames]
-    for job, why in plan.skipped:
-        lines.append(f"{safe(job)}: nothing to do ({safe(why)})")
-    return "\n".join(lines) + "\n"
+    return describe_remove(plan, workdir).plain()
 
 
 def run(args: argparse.Namespace) -> int:

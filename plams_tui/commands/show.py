@@ -28,6 +28,7 @@ from plams_core.index.report import (
     timeline_times,
 )
 
+from ..ending import ending_lines, local_zone, timeline_lines
 from ..output import columns, write
 from .reading import UsageError, add_read_flags, scan
 
@@ -143,6 +144,10 @@ def _text(data: dict[str, Any], rec: Any, ending: Any, times: Any, files: Any, s
     for key in _FIELDS:
         if data.get(key) not in (None, [], "", False):
             out.append(f"{key + ':':15}{e(str(data[key]))}")
+    if ending.pickling_failed:  # a corrupt .dill of a job that ran: say why it is corrupt
+        out.append(
+            f"{'dill note:':15}PLAMS logged 'Pickling of {e(rec.name)} failed': it left the .dill unfinished"
+        )
     for problem in rec.problems:  # what could not be read: said, never taken for a status
         out.append(f"{'not read:':15}{e(problem)}")
     out.append(f"{'start:':15}{format_time(start) or '-'}")
@@ -152,28 +157,16 @@ def _text(data: dict[str, Any], rec: Any, ending: Any, times: Any, files: Any, s
         out.append(f"{'dask worker:':15}{e(data['dask_worker'])}")
     if any(v is not None for v in data["settings"].values()):  # only a .dill knows them
         out.append(f"{'settings:':15}" + e(", ".join(f"{k}={v!r}" for k, v in data["settings"].items())))
-    ended_badly = rec.status in ("crashed", "failed", "unknown") or rec.interrupted
-    if ended_badly or ending.returncode not in (None, 0) or ending.message:
-        why = []
-        if rec.kind == "single":
-            code = ending.returncode
-            why.append(f"{'returncode:':15}{code if code is not None else 'not in the logfile'}")
-        if ending.message:
-            why.append(f"{'message:':15}{e(' '.join(ending.message.split()))}")
-        for path, status in ending.failed_children:
-            why.append(f"{'child:':15}{e(path)} {status}")
-        for ext, tail in ((".err", ending.err_tail), (".out", ending.out_tail)):
-            if tail:
-                why.append(f"last lines of {e(rec.name + ext)}:")
-                why += ["  " + e(line) for line in tail]
-        out.append(f"why it ended ({rec.status}{', interrupted' if rec.interrupted else ''}):")
-        out += ["  " + line for line in why]
+    why = ending_lines(rec, ending)  # the same words as the app's detail pane
+    if why is not None:
+        out.append(why[0])
+        out += ["  " + line for line in why[1]]
     if data["children"]:
         out.append("children:")
         out += [f"  {e(c)}" for c in sorted(data["children"], key=natural_key)]
     if times:
-        out.append(f"timeline ({data['timeline_source']}):")
-        out += [f"  {format_time(t) or e(raw):19}  {st}" for t, raw, st in times]
+        out.append(f"timeline ({data['timeline_source']}, local time {local_zone()}):")
+        out += [f"  {when:19}  {st}" for when, st in timeline_lines(times)]
     out.append("files:")
     sizes = ["dir" if f.is_dir else str(f.size) for f in files]
     width = max([len("SIZE"), *map(len, sizes)])

@@ -11,10 +11,10 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from ..text import human_bytes, safe
-from ..widgets import FileLines
+from ..widgets import FileLines, KeyFooter
 
 __all__ = ["FileScreen", "editor_command"]
 
@@ -49,7 +49,7 @@ class FileScreen(Screen[None]):
         yield Static(id="file-title")
         yield FileLines(self.path, id="lines")
         yield Input(placeholder="search (enter: find, esc: close)", id="search")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         lines = self.query_one(FileLines)

@@ -21,6 +21,7 @@ def help_text() -> Text:
     """Every binding of the app, screen by screen, with what it does."""
     from ..actions import ACTIONS
     from ..app import PlamsApp
+    from ..dialogs import ConfirmDialog, RestartDialog
     from ..widgets import FileLines, JobTable
     from .file_view import FileScreen
     from .jobs import JobsScreen
@@ -29,6 +30,12 @@ def help_text() -> Text:
         ("Everywhere", PlamsApp.BINDINGS),
         ("Job list", [*JobsScreen.BINDINGS, *JobTable.BINDINGS]),
         ("File viewer", [*FileScreen.BINDINGS, *FileLines.BINDINGS]),
+        ("Confirmation (what an action will do)", ConfirmDialog.BINDINGS),
+        (
+            "Restart (the script field: enter plans again with what is typed; tab to the buttons)",
+            RestartDialog.BINDINGS,
+        ),
+        ("Help", HelpScreen.BINDINGS),
     ]
     extra = {a.name: a.help for a in ACTIONS}
     t = Text()

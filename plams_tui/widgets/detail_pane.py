@@ -9,10 +9,11 @@ Right: the job's files with sizes and times; Enter opens one in the file viewer.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
+from typing import Any
 
 from plams_core.index import JobDetail, JobRecord
+from plams_core.index.report import format_time
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +22,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..ending import ending_lines, local_zone, timeline_lines
 from ..model import status_text
 from ..text import human_bytes, safe
 from .job_table import STATUS_STYLES
@@ -75,8 +77,16 @@ def detail_text(
     same_hash: Sequence[str] = (),
     err_tail: Sequence[str] = (),
     worker: str | None = None,
+    ending: Any = None,
+    times: Sequence[tuple[float | None, str, str]] | None = None,
 ) -> Text:
-    """The left side of the pane for one job, as a :class:`Text` (names are escaped, never markup)."""
+    """The left side of the pane for one job, as a :class:`Text` (names are escaped, never markup).
+
+    *ending* (:func:`plams_core.index.report.job_ending`) gives "why it ended" in the words of
+    ``plams-tui show`` (:func:`plams_tui.ending.ending_lines`); without it, the record's error
+    and *err_tail*. *times* (:func:`plams_core.index.report.timeline_times`) gives the
+    timeline in ISO 8601 local time, the zone said once in its heading.
+    """
     rec = detail.record
     t = Text()
     t.append(safe(rec.path) + ("/" if rec.kind == "multi" else ""), style="bold")
@@ -111,16 +121,27 @@ def detail_text(
         _heading(t, "Could not read")
         for p in problems:
             t.append(safe(p) + "\n", style="yellow")
-    if rec.error or err_tail:
+    why = ending_lines(rec, ending) if ending is not None else None
+    if why is not None:
+        _heading(t, "Why it ended" + why[0][len("why it ended") : -1])
+        for line in why[1]:
+            style = "red" if line.startswith(("returncode", "message", "child")) else "red dim"
+            t.append(line + "\n", style=style)
+    elif ending is None and (rec.error or err_tail):
         _heading(t, "Why it ended")
         if rec.error:
             t.append(safe(rec.error) + "\n", style="red")
         for line in err_tail:
             t.append(safe(line) + "\n", style="red dim")
     if detail.timeline:
-        _heading(t, f"Timeline ({detail.timeline_source})")
-        for when, status in detail.timeline:
-            t.append(f"{safe(when):28} ")
+        steps = (
+            timeline_lines(times)
+            if times is not None
+            else [(safe(when), status) for when, status in detail.timeline]
+        )
+        _heading(t, f"Timeline ({detail.timeline_source}, local time {local_zone()})")
+        for when, status in steps:
+            t.append(f"{when:20} ")
             t.append(safe(status) + "\n", style=STATUS_STYLES.get(status, ""))
     if detail.settings:
         _heading(t, "Settings")
@@ -171,18 +192,25 @@ class DetailPane(Horizontal):
         yield FileList(id="detail-files")
 
     def show_detail(
-        self, detail: JobDetail, same_hash: Sequence[str] = (), *, worker: str | None = None
+        self,
+        detail: JobDetail,
+        same_hash: Sequence[str] = (),
+        *,
+        worker: str | None = None,
+        ending: Any = None,
+        times: Sequence[tuple[float | None, str, str]] | None = None,
     ) -> None:
-        """Show *detail* (the job under the cursor)."""
+        """Show *detail* (the job under the cursor); *ending* and *times* as :func:`detail_text` takes them."""
         rec = detail.record
         self.job = rec.path
         folder = os.path.join(self.root, rec.path)
         tail: list[str] = []
-        if rec.status in ("crashed", "failed") or rec.error:
+        if ending is None and (rec.status in ("crashed", "failed") or rec.error):
             tail = tail_lines(os.path.join(folder, rec.name + ".err"), 5) or tail_lines(
                 os.path.join(folder, rec.name + ".out"), 5
             )
-        self.query_one("#detail-text", Static).update(detail_text(self.root, detail, same_hash, tail, worker))
+        text = detail_text(self.root, detail, same_hash, tail, worker, ending, times)
+        self.query_one("#detail-text", Static).update(text)
         files = self.query_one("#detail-files", OptionList)
         self._files = []
         options = []
@@ -190,11 +218,11 @@ class DetailPane(Horizontal):
             if f.is_dir:
                 continue
             prompt = Text(no_wrap=True, overflow="ellipsis")
-            prompt.append(f"{human_bytes(f.size):>9}  ", style="dim")
-            prompt.append(time.strftime("%m-%d %H:%M  ", time.localtime(f.mtime_ns / 1e9)), style="dim")
+            # the name first: a narrow pane cuts the time, not the name
             prompt.append(safe(f.name))
             if f.nlink > 1:
                 prompt.append(f" ({f.nlink} links)", style="cyan")
+            prompt.append(f"  {human_bytes(f.size)}  {format_time(f.mtime_ns / 1e9) or '-'}", style="dim")
             options.append(Option(prompt))
             self._files.append(os.path.join(folder, f.name))
         files.clear_options()

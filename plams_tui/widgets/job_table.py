@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..model import COLUMNS, JobRows, copy_marker, run_time, start_of, status_text
+from ..model import COLUMNS, Column, JobRows, copy_marker, run_time, start_of, status_text
 from ..text import safe
 
 __all__ = ["JobTable", "STATUS_STYLES"]
@@ -52,6 +52,9 @@ _DILL_STYLES = {
     "unsafe": Style(color="red", bold=True),
 }
 _DIM = Style(dim=True)
+_NAME_MIN = 16
+#: the columns beside name and status, most wanted first: a narrow terminal drops the last ones
+PRIORITY: tuple[str, ...] = ("runtime", "dill", "hash", "start", "class", "copy")
 
 
 def _clock(seconds: float | None) -> str:
@@ -117,6 +120,7 @@ class JobTable(ScrollView, can_focus=True):
         self.cursor_path: str | None = None
         self._cursor = 0
         self._reported: str | None = None
+        self._layouts: dict[int, list[tuple[Column, int, int]]] = {}
 
     # -- data
 
@@ -209,8 +213,10 @@ class JobTable(ScrollView, can_focus=True):
             self.rows_changed()
 
     def action_sort(self) -> None:
-        keys = [c.key for c in COLUMNS]
-        self.model.set_sort(keys[(keys.index(self.model.sort_key) + 1) % len(keys)])
+        # the columns on screen only: a narrow terminal does not sort by a column it hides
+        keys = [c.key for c, _, _ in self._layout(self.size.width)] or [c.key for c in COLUMNS]
+        here = keys.index(self.model.sort_key) if self.model.sort_key in keys else -1
+        self.model.set_sort(keys[(here + 1) % len(keys)])
         self.rows_changed()
 
     def action_reverse(self) -> None:
@@ -229,7 +235,7 @@ class JobTable(ScrollView, can_focus=True):
             return
         if offset.y == 0:
             x = offset.x
-            for col, (start, width) in zip(COLUMNS, self._layout(self.size.width), strict=True):
+            for col, start, width in self._layout(self.size.width):
                 if start <= x < start + width:
                     same = self.model.sort_key == col.key
                     self.model.set_sort(col.key, not self.model.reverse if same else False)
@@ -246,15 +252,37 @@ class JobTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self.model.rows) + 1)
         self._show_cursor()
 
-    def _layout(self, width: int) -> list[tuple[int, int]]:
-        fixed = sum(c.width + 1 for c in COLUMNS if c.width)
-        name_width = max(16, width - fixed - 2)
+    def _layout(self, width: int) -> list[tuple[Column, int, int]]:
+        """The columns that fit *width*, in table order, as (column, x, width).
+
+        Name and status always; then, while they fit beside a name of at least 16 cells, the
+        others in the order of :data:`PRIORITY` (run time, .dill, hash, start, class, copy), so
+        at 80 columns nothing is cut at the right edge.
+        """
+        cached = self._layouts.get(width)
+        if cached is not None:  # asked once per drawn row: computed once per width
+            return cached
+        by_key = {c.key: c for c in COLUMNS}
+        chosen = {"name", "status"}
+        used = 2 + (_NAME_MIN + 1) + (by_key["status"].width + 1)
+        for key in PRIORITY:
+            c = by_key.get(key)
+            if c is None or key in chosen:
+                continue
+            if used + c.width + 1 <= width:
+                chosen.add(key)
+                used += c.width + 1
+        fixed = sum(c.width + 1 for c in COLUMNS if c.width and c.key in chosen)
+        name_width = max(_NAME_MIN, width - fixed - 3)
         out = []
         x = 2  # the mark column
         for c in COLUMNS:
+            if c.key not in chosen:
+                continue
             w = c.width or name_width
-            out.append((x, w))
+            out.append((c, x, w))
             x += w + 1
+        self._layouts[width] = out
         return out
 
     def render_line(self, y: int) -> Strip:
@@ -271,10 +299,10 @@ class JobTable(ScrollView, can_focus=True):
     def _header(self, width: int, base: Style) -> Strip:
         style = base + self.get_component_rich_style("job-table--header")
         segs = [Segment("  ", style)]
-        for c, (_, w) in zip(COLUMNS, self._layout(width), strict=True):
+        for c, _, w in self._layout(width):
             text = c.header
-            if c.key == self.model.sort_key:
-                text += " v" if self.model.reverse else " ^"
+            if c.key == self.model.sort_key:  # the arrow always shows: the name gives way ("RUN TI ^")
+                text = text[: max(1, w - 2)] + (" v" if self.model.reverse else " ^")
             segs.append(Segment(set_cell_size(text, w) + " ", style))
         return Strip(segs).crop_extend(0, width, style)
 
@@ -295,18 +323,22 @@ class JobTable(ScrollView, can_focus=True):
             fold = ("+ " if path in model.collapsed else "- ") if rec.kind == "multi" else "  "
             name_text = "  " * depth + fold + safe(rec.name) + ("/" if rec.kind == "multi" else "")
         status_style = _INTERRUPTED if rec.interrupted else STATUS_STYLES.get(rec.status, Style())
-        cells = (
-            (name_text, Style()),
-            (status_text(rec), status_style),
-            (safe(rec.class_name or "-"), Style()),
-            ((rec.hash or "-")[:8], _DIM),
-            (rec.dill, _DILL_STYLES.get(rec.dill, Style())),
-            (safe(copy_marker(rec, model.hash_count[rec.hash] if rec.hash else 0)), Style(color="cyan")),
-            (_when(start_of(rec)), _DIM),
-            (_clock(run_time(rec)), Style()),
-        )
+        cells = {
+            "name": (name_text, Style()),
+            "status": (status_text(rec), status_style),
+            "class": (safe(rec.class_name or "-"), Style()),
+            "hash": ((rec.hash or "-")[:8], _DIM),
+            "dill": (rec.dill, _DILL_STYLES.get(rec.dill, Style())),
+            "copy": (
+                safe(copy_marker(rec, model.hash_count[rec.hash] if rec.hash else 0)),
+                Style(color="cyan"),
+            ),
+            "start": (_when(start_of(rec)), _DIM),
+            "runtime": (_clock(run_time(rec)), Style()),
+        }
         segs = [Segment("* " if marked else "  ", base + Style(bold=True, color="yellow"))]
-        for (text, style), (_, w) in zip(cells, layout, strict=True):
+        for col, _, w in layout:
+            text, style = cells[col.key]
             segs.append(Segment(set_cell_size(text, w), base + style))
             segs.append(Segment(" ", base))
         return Strip(segs).crop_extend(0, width, base)

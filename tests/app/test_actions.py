@@ -90,16 +90,20 @@ def test_marked_rows_act_together_and_repickle_keeps_the_old_bytes(demo: Path) -
     asyncio.run(go())
 
 
-def test_clean_shows_files_and_bytes_and_cancel_keeps_them(demo: Path) -> None:
+def test_clean_of_a_job_whose_files_are_all_kept_says_so_and_asks_nothing(demo: Path) -> None:
     async def go() -> None:
         app = make_app(demo, watch=False)
         async with app.run_test(size=(160, 50)) as pilot:
             screen = await scanned(pilot, app)
-            assert screen.query_one(JobTable).move_to("scan")
+            assert screen.query_one(JobTable).move_to("scan/good")  # save = all: nothing to delete
             before = snapshot_of(demo)
-            text = await open_modal(pilot, app, "c")
-            assert "bytes freed" in text
-            await pilot.press("escape")
+            await pilot.press("c")
+            await until(
+                pilot,
+                lambda: any("Nothing to do" in str(n.message) for n in app._notifications),
+                what="the notification",
+            )
+            assert not isinstance(app.screen, ConfirmDialog)
             assert snapshot_of(demo) == before
 
     asyncio.run(go())
@@ -125,7 +129,7 @@ def test_load_shows_the_job_and_an_unsafe_dill_asks_in_so_many_words(demo: Path)
             await pilot.press("L")
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the loaded job")
             text = body_text(app)
-            assert "name: optimize" in text and "CommandJob" in text and "load(" in text
+            assert "name:      optimize" in text and "CommandJob" in text and "load(" in text
             await pilot.press("escape")
             assert screen.model.records["evil"].dill == "unsafe"
             assert table.move_to("evil")
@@ -139,27 +143,32 @@ def test_load_shows_the_job_and_an_unsafe_dill_asks_in_so_many_words(demo: Path)
     asyncio.run(go())
 
 
-def test_restart_on_a_folder_without_its_script_says_why(demo: Path) -> None:
-    """The demo folder holds no script to rerun: the plan is refused in a notification, no modal."""
-    from test_app import snapshot_of as snap
+def test_restart_on_a_folder_without_its_script_says_why_in_the_modal(demo: Path) -> None:
+    """The demo folder holds no script to rerun: the modal says so under the script field and
+    Restart stays off until a script is given."""
+    from textual.widgets import Button, Input
+
+    from plams_tui.dialogs import RestartDialog
 
     async def go() -> None:
         app = make_app(demo, watch=False)
         async with app.run_test(size=(160, 50)) as pilot:
             screen = await scanned(pilot, app)
-            before = snap(demo)
+            before = snapshot_of(demo)
             await pilot.press("r")
             await until(
                 pilot,
-                lambda: isinstance(app.screen, ConfirmDialog) or len(app._notifications) > 0,
-                what="the restart plan or its refusal",
+                lambda: isinstance(app.screen, RestartDialog) and app.screen.error is not None,
+                what="the restart modal's error",
             )
-            if isinstance(app.screen, ConfirmDialog):
-                await pilot.press("n")
-            else:
-                note = next(iter(app._notifications))
-                assert note.title == "Restart failed" and str(note.message)
-            assert not screen.restarting and snap(demo) == before
+            dialog = app.screen
+            assert "keeps no script" in dialog.error and "\n" not in dialog.error
+            assert dialog.query_one("#confirm", Button).disabled
+            assert dialog.query_one("#restart-script", Input).value == ""
+            await pilot.press("ctrl+r")  # refused: there is no plan
+            assert app.screen is dialog
+            await pilot.press("escape")
+            assert not screen.restarting and snapshot_of(demo) == before
 
     asyncio.run(go())
 
@@ -209,6 +218,7 @@ def test_clean_confirmed_deletes_exactly_what_the_modal_listed(tmp_path: Path) -
             for name in ("opt/opt.err", "opt/opt.in", "opt/opt.run"):
                 assert name in text
             assert "opt/opt.out" not in text and "opt.dill" not in text
+            assert "Delete 3 files" in text and "freed" in text and "cannot be undone" in text
             await pilot.press("y")
             await until(pilot, lambda: not (folder / "opt.in").exists(), what="the clean")
 

@@ -6,6 +6,7 @@ import asyncio
 import errno
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -192,7 +193,7 @@ def test_detail_pane_and_file_viewer(demo: Path) -> None:
             files = pane.query_one("#detail-files")
             assert app.focused is files
             names = [str(files.get_option_at_index(i).prompt) for i in range(files.option_count)]
-            out = next(i for i, n in enumerate(names) if n.endswith("optimize.out"))
+            out = next(i for i, n in enumerate(names) if n.startswith("optimize.out "))
             files.highlighted = out
             await pilot.press("enter")
             assert isinstance(app.screen, FileScreen)
@@ -283,8 +284,21 @@ def test_help_lists_every_key(demo: Path) -> None:
 def test_a_job_folder_appears_and_a_status_changes_while_the_app_runs(tmp_path: Path) -> None:
     from plams_core.demo import build_demo
 
+    def end_sleep(job_folder: Path) -> None:
+        """End the running job's ``sleep``: its runscript goes on to ``echo OK`` and the job succeeds."""
+        for proc in Path("/proc").iterdir():
+            try:
+                if (proc / "cmdline").read_bytes().split(b"\0")[0] == b"sleep" and os.readlink(
+                    proc / "cwd"
+                ) == os.path.realpath(job_folder):
+                    os.kill(int(proc.name), signal.SIGTERM)
+            except (OSError, ValueError):
+                continue
+
+    # the job runs until the test ends it (a fixed run time raced the first scan on a loaded machine)
+    workdir = build_demo(tmp_path, running=600)
+
     async def go() -> None:
-        workdir = build_demo(tmp_path, running=4)
         app = make_app(workdir)
         async with app.run_test(size=(160, 50)) as pilot:
             screen = await scanned(pilot, app)
@@ -296,7 +310,8 @@ def test_a_job_folder_appears_and_a_status_changes_while_the_app_runs(tmp_path: 
             await until(pilot, lambda: "arrived" in screen.model.rows, what="the new job folder")
             assert line_of(app, "arrived").split()[1] == "successful"
             assert table.cursor_path == "repeat"  # the cursor did not jump
-            # the running job finishes by itself: its row changes in place
+            # the running job finishes: its row changes in place
+            end_sleep(workdir / "running")
             await until(
                 pilot,
                 lambda: screen.model.records["running"].status == "successful",
@@ -305,7 +320,10 @@ def test_a_job_folder_appears_and_a_status_changes_while_the_app_runs(tmp_path: 
             await pilot.pause(0.15)
             assert line_of(app, "running").split()[1] == "successful"
 
-    run(go())
+    try:
+        run(go())
+    finally:
+        end_sleep(workdir / "running")
 
 
 def test_pause_holds_changes_until_resumed(demo: Path) -> None:
@@ -339,12 +357,12 @@ def test_polling_forced_and_as_fallback(demo: Path, monkeypatch: pytest.MonkeyPa
 
     run(forced())
 
-    from watchdog.observers import Observer
+    from plams_tui.watcher import _Inotify
 
-    def no_watches(self: object) -> None:
+    def no_watches(self: object, path: str) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(Observer, "start", no_watches)
+    monkeypatch.setattr(_Inotify, "add", no_watches)
     notes: list[str] = []
 
     async def fallback() -> None:

@@ -68,3 +68,37 @@ def test_names_sort_in_natural_order_filtered_or_not(tmp_path: Path) -> None:
     m.set_filter("again")
     m.rebuild()
     assert list(m.rows) == order
+
+
+def test_rows_put_in_and_taken_out_in_place_equal_a_rebuild(demo: Path) -> None:
+    import random
+
+    m = model_of(demo)
+    rng = random.Random(7)
+    base = m.records["crash"]
+    names = [f"job{rng.randrange(1000)}{rng.choice(['', '.002', 'b'])}" for _ in range(60)] + [
+        "a",
+        "zz",
+        "nested0",
+    ]
+    for name in dict.fromkeys(names):
+        m.update([replace(base, name=name, path=name, hash=None)])
+        assert not m.rebuild()  # in place, no sort of every row
+        fresh = JobRows()
+        fresh.update(m.records.values())
+        fresh.rebuild()
+        assert m.rows == fresh.rows
+        assert all(m.index_of(p) == i for i, p in enumerate(m.rows))
+    for name in list(dict.fromkeys(names))[::3] + ["crash"]:
+        m.update(removed=[name])
+        assert not m.rebuild()
+        fresh = JobRows()
+        fresh.update(m.records.values())
+        fresh.rebuild()
+        assert m.rows == fresh.rows and m.index_of(name) is None
+    # a folded MultiJob's children stay hidden; a new MultiJob takes the full rebuild
+    m.toggle_collapsed("nested")
+    m.rebuild()
+    m.update([replace(m.records["nested"], name="nested9", path="nested9", children=("nested9/x",))])
+    assert m.rebuild()
+    assert m.rows.index("nested9") > m.rows.index("nested")

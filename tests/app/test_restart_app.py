@@ -13,7 +13,7 @@ from conftest import until
 from test_app import scanned
 
 from plams_tui.app import make_app
-from plams_tui.dialogs import ConfirmDialog
+from plams_tui.dialogs import ConfirmDialog, RestartDialog
 from plams_tui.widgets import RestartLog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,9 +34,13 @@ def stashes(tmp: Path) -> list[str]:
 
 async def confirm_restart(pilot, app) -> str:  # type: ignore[no-untyped-def]
     await pilot.press("r")
-    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the restart plan")
-    text = app.screen.body.plain
-    await pilot.press("y")
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, RestartDialog) and app.screen.plan is not None,
+        what="the restart plan",
+    )
+    text = app.screen.text
+    await pilot.press("ctrl+r")
     return text
 
 

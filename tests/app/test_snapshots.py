@@ -101,7 +101,7 @@ def test_confirmation_modal(snap_compare, fixed_folder: Path) -> None:  # type: 
         await pilot.app.push_screen(
             ConfirmDialog(
                 Text("Clean: delete the files PLAMS's cleaning would delete"),
-                describe_plan(plan),
+                describe_plan("clean", plan, str(fixed_folder)).rich(),
                 "Delete files",
             )
         )

@@ -145,9 +145,10 @@ def test_nothing_to_do_for_a_job_without_dill(fresh, capsys: pytest.CaptureFixtu
     wd = fresh("plams_core")
     original = snapshot(wd)
     assert rm(str(wd), "crash", "--yes") == 0
-    assert "crash: nothing to do (no .dill: the next restart reruns it anyway)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Nothing to do for (1):\n  crash  no .dill: the next restart reruns it anyway" in out
     assert rm(str(wd), "opt.002", "--undo", "--yes") == 0
-    assert "opt.002: nothing to do (not removed)" in capsys.readouterr().out
+    assert "Nothing to do for (1):\n  opt.002  not removed" in capsys.readouterr().out
     assert snapshot(wd) == original
 
 

@@ -131,7 +131,7 @@ def test_dry_run_writes_nothing_and_names_the_backups(
     before = snapshot(wd)
     assert main(["repickle", str(wd), "shell", "multi/c1", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "would repickle 2 job(s)" in out
+    assert "nothing written" in out and "Write 2 .dill files again" in out
     assert "shell/shell.dill  (old bytes kept as shell/shell.prev.dill)" in out
     assert "multi/c1/c1.dill  (old bytes kept as multi/c1/c1.prev.dill)" in out
     assert main(["repickle", str(wd), "shell", "--dry-run", "--json"]) == 0

@@ -155,7 +155,8 @@ def test_start_end_and_run_time(demo: Path, capsys: pytest.CaptureFixture[str]) 
     for path in ("crash", "optimize", "scan/", "nested/inner/leaf.002"):
         _, _, start, end, runtime, *_ = rows[path]
         assert re.fullmatch(ISO_LOCAL, start) and re.fullmatch(ISO_LOCAL, end), rows[path]
-        assert start <= end and runtime == "0:00"  # the demo's jobs take milliseconds
+        # the demo's jobs take milliseconds; a loaded machine may push one over a second boundary
+        assert start <= end and re.fullmatch(r"0:0\d", runtime), rows[path]
     jobs = {j["path"]: j for j in json.loads(run(capsys, "ls", "--json", str(demo))[1])}
     for path, row in rows.items():
         job = jobs[path.rstrip("/")]

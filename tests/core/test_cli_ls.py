@@ -140,3 +140,23 @@ def test_ls_and_show_do_not_import_textual(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_command_prints_all_before_its_quick_exit(
+    zoo26: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # run as the command, ls ends with os._exit after flushing (no teardown of the index):
+    # the output is whole, the status is ls's, and a reader that stops early is no error
+    code, want, _ = run(capsys, "ls", str(zoo26), "--json")
+    assert code == 0
+    cmd = [sys.executable, "-m", "plams_tui.cli", "ls", str(zoo26), "--json"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, want, "")
+    proc = subprocess.run([*cmd[:-1], "--status", "nonsense"], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stdout == "" and proc.stderr.startswith("plams-tui: error: ")
+    with subprocess.Popen([*cmd, "--sort", "start"], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p:
+        assert p.stdout is not None and p.stderr is not None
+        first = p.stdout.readline()
+        p.stdout.close()
+        err = p.stderr.read()
+    assert first == b"[\n" and p.returncode == 0 and err == b""

@@ -109,7 +109,7 @@ def test_timeline_times_from_every_source(demo_copy: Path, capsys: pytest.Captur
     assert from_log["timeline"][-1]["time"].startswith(f"{year}-")
     assert from_log["timeline"][-1]["status"] == "successful"
     code, out, _ = run(capsys, "show", str(demo_copy), "optimize.002")
-    timeline = out[out.index("timeline (logfile):\n") :].splitlines()[1:3]
+    timeline = out[out.index("timeline (logfile, local time UTC") :].splitlines()[1:3]
     assert all(re.fullmatch("  " + ISO_LOCAL + r"  \w+", line) for line in timeline), timeline
 
 

@@ -666,6 +666,28 @@ def test_summary_of_every_real_pickle_is_the_full_readers(
     assert templates.hits > 0  # the fast path did answer: the zoo has several ShJobs
 
 
+def test_summary_of_a_file_listed_as_regular_is_the_same(
+    zoo: tuple[str, Path, dict], tmp_path: Path, templates: Any
+) -> None:
+    # a listing reads a .dill its scandir called regular without fstat first (perf): every
+    # verdict must be the one of the checked read, whatever is there by then
+    from plams_core.pickles.reader import read_dill_summary
+
+    _, workdir, _ = zoo
+    paths: list[Path] = sorted(workdir.rglob("*.dill"))[:6]
+    for name, data in (("empty", b""), ("big", b"\x80\x04" + b"x" * 100_000), ("junk", b"not a pickle")):
+        (tmp_path / f"{name}.dill").write_bytes(data)
+        paths.append(tmp_path / f"{name}.dill")
+    (tmp_path / "dir.dill").mkdir()
+    os.mkfifo(tmp_path / "fifo.dill")
+    locked = tmp_path / "locked.dill"
+    locked.write_bytes(paths[0].read_bytes())
+    locked.chmod(0)
+    paths += [tmp_path / "dir.dill", tmp_path / "fifo.dill", locked, tmp_path / "gone.dill"]
+    for path in paths:
+        assert read_dill_summary(path, regular=True) == read_dill_summary(path), path
+
+
 @pytest.mark.parametrize("version", [pytest.param("2024.107", marks=pytest.mark.plams2024), "2026.104"])
 def test_ams_jobs_read_ok_and_their_siblings_come_from_templates(
     version: str, tmp_path: Path, templates: Any

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -359,6 +360,75 @@ def test_refresh_after_deleting_a_job_folder_and_csv_append(live_index: tuple[Pa
     assert crash is not None and crash.status == "failed" and crash.error == "two\nlines"
 
 
+def _rewrite(path: Path, text: str) -> None:
+    """Replace a file (a new inode: a hard-linked twin elsewhere keeps its bytes)."""
+    path.unlink()
+    path.write_text(text)
+
+
+def test_refresh_relinks_only_the_copies_a_change_touches(
+    live_index: tuple[Path, WorkdirIndex], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workdir, index = live_index
+
+    def fresh() -> list[Any]:
+        return list(scan_workdir(workdir, cache=False))
+
+    # the whole folder is never compared or relinked: a pass over every record would show here
+    import plams_core.index.scan as scan
+
+    compared: list[int] = []
+    real_eq = scan.JobRecord.__eq__
+    monkeypatch.setattr(scan.JobRecord, "__eq__", lambda a, b: compared.append(1) or real_eq(a, b))
+    opt_in = (workdir / "opt" / "opt.in").read_text()
+    # a new job with opt's input: a second job of that hash, not linked to the copy
+    twin = workdir / "twin"
+    twin.mkdir()
+    (twin / "twin.in").write_text(opt_in)
+    (twin / "twin.run").write_text("#!/bin/sh\necho OK\n")
+    update = index.refresh_paths([str(twin)])
+    assert [r.path for r in update.changed] == ["twin"]
+    assert len(compared) < 5
+    assert index.get("dup").copied_from == "opt"  # type: ignore[union-attr]  # opt shares dup's inodes
+    assert list(index) == fresh()
+    # a job whose hash changes to the copy's: one more candidate
+    _rewrite(workdir / "opt.002" / "opt.002.in", opt_in)
+    update = index.refresh_paths([str(workdir / "opt.002" / "opt.002.in")])
+    assert "opt.002" in {r.path for r in update.changed}
+    assert list(index) == fresh()
+    # the original of the copy is removed: the copy links to a job that is left, as a fresh scan does
+    shutil.rmtree(workdir / "opt")
+    update = index.refresh_paths([str(workdir / "opt")])
+    assert update.removed == ("opt",)
+    dup = index.get("dup")
+    assert dup is not None and dup.copied_from in ("twin", "opt.002")
+    assert "dup" in {r.path for r in update.changed}
+    assert list(index) == fresh()
+    # a hash that changes away: the copy's last same-hash job goes, the copy keeps what the log says
+    for job in ("twin", "opt.002"):
+        _rewrite(workdir / job / f"{job}.in", "something else\n")
+    update = index.refresh_paths([str(workdir / "twin" / "twin.in"), str(workdir / "opt.002" / "opt.002.in")])
+    assert {"twin", "opt.002", "dup"} <= {r.path for r in update.changed}
+    assert list(index) == fresh()
+
+
+def test_refresh_of_the_csv_reads_a_job_folder_no_event_named(live_index: tuple[Path, WorkdirIndex]) -> None:
+    workdir, index = live_index
+    # a jobs_in_directory folder made long ago: the app watches it no more, only the csv says
+    job = workdir / "later" / "newjob"
+    job.mkdir(parents=True)
+    (job / "newjob.in").write_text("new\n")
+    (job / "newjob.run").write_text("#!/bin/sh\n")
+    (job / "newjob.out").write_text("OK\n")
+    with open(workdir / "job_logfile.csv", "a") as f:
+        f.write(f"2026-01-01 00:00:00,newjob,newjob,successful,{job},True,True,,,,\n")
+    update = index.refresh_paths([str(workdir / "job_logfile.csv")])
+    assert [r.path for r in update.changed] == ["later/newjob"]
+    rec = index.get("later/newjob")
+    assert rec is not None and (rec.status, rec.status_source) == ("successful", "csv")
+    assert list(index) == list(scan_workdir(workdir, cache=False))
+
+
 def test_a_broken_cache_is_ignored(
     zoo26: tuple[Path, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -367,3 +437,69 @@ def test_a_broken_cache_is_ignored(
     for entry in (tmp_path / "cache" / "plams-tui" / "index").iterdir():
         entry.write_bytes(b"\xff not marshal data")
     assert list(scan_workdir(zoo26[0], cache=True)) == want
+
+
+def test_csv_rows_around_a_quoted_message_in_a_moved_folder(tmp_path: Path) -> None:
+    # rows are split at commas without the csv module unless a line holds a quote (perf):
+    # a message over two lines with quotes and commas, rows before and after it, recorded
+    # where the folder was before it moved
+    workdir = tmp_path / "moved"
+    for name in ("a", "b", "c"):
+        (workdir / name).mkdir(parents=True)
+        (workdir / name / f"{name}.in").write_text(name)
+    head = "logged_at,job_base_name,job_name,job_status,job_path,job_ok,job_check,job_get_errormsg,job_timeline,job_parent_name,job_parent_path\n"
+    old = "/elsewhere/plams_workdir"
+    (workdir / "job_logfile.csv").write_text(
+        head
+        + f"2026-01-01 00:00:00,a,a,successful,{old}/a,True,True,,,,\n"
+        + f'2026-01-01 00:00:01,b,b,crashed,{old}/b,False,False,"said ""no"", then\nstopped",,,\n'
+        + f"2026-01-01 00:00:02,c,c,failed,{old}/c,False,False,,,,\n"
+    )
+    index = scan_workdir(workdir)
+    got = {r.path: (r.status, r.status_source, r.error) for r in index}
+    assert got == {
+        "a": ("successful", "csv", None),
+        "b": ("crashed", "csv", 'said "no", then\nstopped'),
+        "c": ("failed", "csv", None),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['a,b\n"x\ny",z\nc,\n\n', 'a,"b\n', "a\0b\nc\n", "a\rb\nc\r\n", 'x"y,z\nq\n', "a,b\nlast"],
+)
+def test_csv_rows_are_the_csv_modules(text: str) -> None:
+    import csv
+    import io
+
+    from plams_core.index.sources import _csv_rows
+
+    def rows(it: Any) -> list[Any]:
+        out: list[Any] = []
+        try:
+            out.extend(it)
+        except csv.Error as exc:
+            out.append(str(exc))
+        return out
+
+    assert rows(_csv_rows(text)) == rows(csv.reader(io.StringIO(text, newline="")))
+
+
+@pytest.mark.parametrize("version", ["2024.107", "2026.104"])
+def test_batched_records_are_resolve_s(
+    version: str, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the first scan builds the usual job's record inline (perf); one by one, _resolve must
+    # give the same record for every job (copied_from is set afterwards, by _link_copies)
+    workdir, _ = zoo(version, tmp_path_factory)
+    index = scan_workdir(workdir)
+    calls = []
+    one = index._resolve
+    monkeypatch.setattr(index, "_resolve", lambda rel: calls.append(rel) or one(rel))
+    jobs = [rel for rel, kind in index._kinds.items() if kind]
+    batched: dict[str, Any] = {}
+    index._resolve_many(jobs, batched)
+    assert batched == {rel: dataclasses.replace(index._records[rel], copied_from=None) for rel in jobs}
+    assert batched == {rel: one(rel) for rel in jobs}
+    if version == "2026.104":
+        assert len(calls) < len(jobs)  # some were built inline (csv timelines there)

@@ -18,6 +18,7 @@ from plams_core.index import (  # noqa: E402
     filter_records,
     parse_status_filter,
     records_json,
+    records_json_parts,
     scan_workdir,
 )
 
@@ -42,6 +43,10 @@ def test_json_lines_are_to_dict(records: list[JobRecord]) -> None:
     assert json.loads(text) == [r.to_dict() for r in listing]
     assert text.splitlines()[1] == json.dumps(listing[0].to_dict(), ensure_ascii=False) + ","
     assert records_json([]) == "[]\n"
+    # ls writes it in parts (perf): joined, the same text, whatever the part size
+    for size in (1, 2, len(listing), 1000):
+        assert "".join(records_json_parts(listing, size)) == text
+    assert "".join(records_json_parts([])) == "[]\n"
     assert list(records[0].to_dict())[:4] == ["name", "path", "parent", "status"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -37,10 +38,10 @@ def small_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "fork", _no_fork)
 
 
-def _write_job(workdir: Path, name: str) -> None:
+def _write_job(workdir: Path, name: str, text: str | None = None) -> None:
     job = workdir / name
     job.mkdir()
-    (job / f"{name}.in").write_text(f"input of {name}\n")
+    (job / f"{name}.in").write_text(text or f"input of {name}\n")
     (job / f"{name}.run").write_text("#!/bin/sh\necho OK\n")
     (job / f"{name}.out").write_text("OK\n")
 
@@ -94,6 +95,8 @@ def test_scans_and_refreshes_from_four_threads_while_jobs_are_written(
 ) -> None:
     workdir = copy_workdir(zoo26, tmp_path / "wd")
     shared = scan_workdir(workdir, workers=1)  # before any thread: this one could fork
+    opt_in = (workdir / "opt" / "opt.in").read_text()
+    assert shared.get("dup").copied_from == "opt"  # type: ignore[union-attr]
     written: list[str] = []  # the paths a watcher would report
     written_lock = threading.Lock()
     writing_done = threading.Event()
@@ -109,8 +112,21 @@ def test_scans_and_refreshes_from_four_threads_while_jobs_are_written(
                     progress.wait_for(lambda i=i: ops[0] >= i or bool(errors))
                 name = f"new{i:02d}"
                 _write_job(workdir, name)
+                changed = [workdir / name]
+                # copy links, which a refresh relinks only where the change is: a second job of
+                # the copy's hash, a job whose hash changes to it, the copy's original removed
+                if i == 10:
+                    _write_job(workdir, "twin", opt_in)
+                    changed.append(workdir / "twin")
+                elif i == 15:
+                    (workdir / "opt.002" / "opt.002.in").unlink()
+                    (workdir / "opt.002" / "opt.002.in").write_text(opt_in)
+                    changed.append(workdir / "opt.002" / "opt.002.in")
+                elif i == 25:
+                    shutil.rmtree(workdir / "opt")
+                    changed.append(workdir / "opt")
                 with written_lock:
-                    written.append(str(workdir / name))
+                    written.extend(str(p) for p in changed)
         except BaseException as exc:  # noqa: BLE001 - reported by the test
             errors.append(exc)
         finally:
@@ -152,6 +168,8 @@ def test_scans_and_refreshes_from_four_threads_while_jobs_are_written(
     for final in finals:
         assert final == fresh
     assert list(shared) == fresh
+    dup = shared.get("dup")
+    assert dup is not None and dup.copied_from in ("twin", "opt.002")
 
 
 def test_scanning_leaves_the_garbage_collector_alone(zoo26: Path) -> None:
