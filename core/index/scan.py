@@ -328,7 +328,13 @@ class WorkdirIndex(Resolver):
         pool = pool_size(self._workers, len(top_dirs))
         folders = self._folders
         # the csv and the log are read while the helpers read the job folders
-        for part in read_folder_parts(self._ctx, top_dirs, pool, meanwhile=self._read_sources):
+        top_names = frozenset(top_dirs)
+
+        def sources() -> None:
+            self._read_sources()
+            self._csv.adopt_root(top_names)  # a moved folder: its rows matched before any record
+
+        for part in read_folder_parts(self._ctx, top_dirs, pool, meanwhile=sources):
             ready = []
             for rel, folder in part:
                 done += 1
@@ -343,8 +349,10 @@ class WorkdirIndex(Resolver):
             if stream:
                 # statuses from what is known now; the few that later reads can change are redone below
                 self._classify(set(ready))
-                batch = [self._resolve(rel) for rel in ready]
-                shown.update((rec.path, rec) for rec in batch)
+                built: dict[str, JobRecord] = {}
+                self._resolve_many(ready, built)  # the usual job inline, as the last pass builds it
+                batch = list(built.values())
+                shown.update(built)
                 yield ScanBatch(batch, (), (done, total), self)
         with self._lock:  # readers in other threads see no records or all of them
             late = self._csv.rematch(folders.keys())  # rows of a folder that moved: matched by known paths

@@ -24,6 +24,7 @@ import io
 import operator
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, get_args
@@ -253,6 +254,32 @@ class JobCsv:
                 self._roots.append("/".join(parts[:k]))
                 return tail
         return None
+
+    def adopt_root(self, top_names: Set[str]) -> set[str]:
+        """Where a moved folder was, from its rows alone, before any job folder is read.
+
+        A folder copied from a cluster keeps the csv's old absolute paths. The rows of
+        top-level jobs end in a name that is a top-level folder here; the parent they share
+        most, if it is shared by most of them, is the old place, and every row under it is
+        matched now (so records are built once, with their csv rows, instead of being
+        redone after :meth:`rematch`). A child named like a top-level folder only votes for
+        a wrong parent; a minority is outvoted and a tie adopts nothing. Returns the
+        relative paths matched.
+        """
+        if self._roots or not self.unmatched or not top_names:
+            return set()
+        votes: Counter[str] = Counter()
+        for abs_path, _ in self.unmatched:
+            parent, _, name = abs_path.rpartition("/")
+            if name in top_names:
+                votes[parent] += 1
+        if not votes:
+            return set()
+        (root, n), *rest = votes.most_common(2)
+        if not root or 2 * n <= sum(votes.values()) or (rest and rest[0][1] == n):
+            return set()
+        self._roots.append(root)
+        return self.rematch(frozenset())
 
     def rematch(self, known_rels: Set[str]) -> set[str]:
         """Match rows whose job folder was not known when they were read (new folders appeared)."""

@@ -131,3 +131,31 @@ def test_natural_order() -> None:
         "job2.002",
         "job10",
     ]
+
+
+def test_a_moved_folder_shows_csv_statuses_while_streaming(zoos: dict[str, Path], tmp_path: Path) -> None:
+    # a folder copied from a cluster: the csv names the old place; its rows must be matched
+    # before the first records, not only after every folder was read
+    moved = copy_workdir(zoos["2026.104"], tmp_path / "elsewhere" / "renamed")
+    (moved / "opt" / "opt.dill").unlink(missing_ok=True)  # its status can only come from the csv
+    batches = check_stream(moved)
+    middle = {r.path: r for b in batches[1:-1] for r in b.records}
+    assert middle["opt"].status_source == "csv" and middle["opt"].status == "successful"
+    assert "opt" not in {r.path for r in batches[-1].records}  # not redone at the end
+
+
+def test_the_old_place_of_a_moved_folder_is_voted_by_top_level_names() -> None:
+    from plams_core.index.sources import JobCsv
+
+    def log(paths: list[str]) -> JobCsv:
+        csv = JobCsv("/new/place")
+        csv.unmatched = [(p, None) for p in paths]  # type: ignore[misc]
+        return csv
+
+    # a child named like a top-level folder is outvoted by the top-level jobs
+    csv = log(["/old/wd/a", "/old/wd/b", "/old/wd/multi", "/old/wd/multi/a", "/old/wd/multi/c"])
+    assert csv.adopt_root({"a", "b", "multi"}) == {"a", "b", "multi", "multi/a", "multi/c"}
+    assert not csv.unmatched
+    # a tie adopts nothing: rematch() decides later, with every folder known
+    csv = log(["/old/wd/a", "/old/wd/multi/b"])
+    assert csv.adopt_root({"a", "b"}) == set() and len(csv.unmatched) == 2
