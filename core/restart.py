@@ -256,7 +256,7 @@ def check_writers(folders: Sequence[str], *, force: bool = False) -> None:
     raise WorkdirBusyError(
         f"processes still work in {', '.join(names)} (a PLAMS script or its jobs may be writing there): "
         f"{'; '.join(parts)}{more}; wait for them to end or stop them (kill {pids}); "
-        "if none of them writes there, pass --force"
+        "if none of them writes there, pass --force on the command line (the app never overrides this)"
     )
 
 
