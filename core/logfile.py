@@ -194,7 +194,9 @@ def print_to_stdout(line: str) -> None:
         if _stdout_closed:
             return
         try:
-            print(line, flush=True)
+            # one write, not print()'s two: another thread's output cannot split the line
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
         except (OSError, ValueError):  # ValueError: stdout was closed by the program
             _stdout_closed = True
             _silence_stdout()

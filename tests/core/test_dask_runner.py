@@ -170,7 +170,9 @@ good.run()
 flaky = CommandJob("echo try >> {tries}; test -e {flag}", input="flaky job", name="flaky")
 flaky.run()
 good.results.wait(); flaky.results.wait()
-print("STATUSES", good.status, flaky.status)
+# one write: a job's log line, printed by the thread that finalizes it, can come at any time
+import sys
+sys.stdout.write("STATUSES %s %s\\n" % (good.status, flaky.status))
 """
 
 
