@@ -17,7 +17,7 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from plams_tui import __version__
 
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app = wants_app(argv, _subcommands(parser))
     args = None if app else parser.parse_args(argv)
-    func = getattr(args, "func", None)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)  # set by add_parser
     if func is None and not app:
         parser.print_help()
         return 2
@@ -104,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from plams_tui.launch import run_app
 
             return run_app(argv)
+        assert args is not None and func is not None  # not the app: parsed, and func checked above
         code = int(func(args))
         if from_command_line and args.command == "ls":
             _exit_now(code)

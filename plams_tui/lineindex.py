@@ -142,7 +142,7 @@ class LineIndex:
         with open(self.path, "rb") as f, mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ) as mm:
             if not backwards:
                 start = self.offset_of(from_line + 1)
-                m = rx.search(mm, start)  # type: ignore[call-overload]
+                m = rx.search(mm, start)
                 return None if m is None else self.line_of(m.start())
             end = self.offset_of(from_line)
             last = None
@@ -151,7 +151,7 @@ class LineIndex:
             hi = end
             while hi > 0 and last is None:
                 lo = max(0, hi - window)
-                for m in rx.finditer(mm, lo, hi):  # type: ignore[call-overload]
+                for m in rx.finditer(mm, lo, hi):
                     last = m.start()
                 hi = lo
             return None if last is None else self.line_of(last)

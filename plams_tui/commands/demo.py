@@ -16,7 +16,7 @@ __all__ = ["add_parser", "run"]
 DEMO_FOLDER = "plams_demo"
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the `demo` subcommand on the CLI's subparsers."""
     p = sub.add_parser(
         "demo",

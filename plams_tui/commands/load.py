@@ -12,7 +12,7 @@ import sys
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the `load` subcommand on the CLI's subparsers."""
     p = sub.add_parser(
         "load",

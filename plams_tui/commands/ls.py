@@ -31,7 +31,7 @@ from .reading import UsageError, add_read_flags, display_path, leftover_note, re
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the `ls` subcommand on the CLI's subparsers."""
     p = sub.add_parser(
         "ls",

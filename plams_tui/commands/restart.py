@@ -22,7 +22,7 @@ from plams_tui.commands.common import add_change_flags, confirm
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the `restart` subcommand on the CLI's subparsers."""
     p = sub.add_parser(
         "restart",

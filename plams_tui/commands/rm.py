@@ -9,13 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+from typing import TYPE_CHECKING
 
 from plams_tui.commands.common import add_change_flags, confirm, write
+
+if TYPE_CHECKING:  # plams_core is imported only when a command runs
+    from plams_core.workdir import RemovePlan
 
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the `rm` subcommand on the CLI's subparsers."""
     p = sub.add_parser(
         "rm",
@@ -36,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(func=run)
 
 
-def _describe(plan, workdir: str) -> str:  # type: ignore[no-untyped-def]
+def _describe(plan: RemovePlan, workdir: str) -> str:
     from plams_tui.plans import describe_remove  # the same words as the app's confirmation
 
     return describe_remove(plan, workdir).plain()

@@ -54,7 +54,7 @@ _FIELDS = (
 )
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the `show` subcommand on the CLI's subparsers."""
     p = sub.add_parser(
         "show",

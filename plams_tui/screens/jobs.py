@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plams_core.index import IndexUpdate
 from plams_core.workdir import Workdir
@@ -40,6 +40,11 @@ from ..text import human_bytes, safe
 from ..watcher import Watcher
 from ..widgets import DetailPane, JobTable, KeyFooter, RestartLog, SummaryBar
 from ..writes import writing
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import PlamsApp
 
 __all__ = ["JobsScreen"]
 
@@ -69,6 +74,9 @@ class JobsScreen(Screen[None]):
         Binding("x", "cancel_restart", "Cancel restart"),
         Binding("tab", "focus_next", "Next pane", show=False),
     ]
+
+    if TYPE_CHECKING:  # as Textual declares MessagePump.app: shown only to the type checker
+        app = getters.app(PlamsApp)
 
     def __init__(
         self, workdir: Workdir, *, poll: float | None = None, watch: bool = True, script: str | None = None
@@ -101,7 +109,7 @@ class JobsScreen(Screen[None]):
 
     @property
     def index_lock(self) -> threading.Lock:
-        return self.app.index_lock  # type: ignore[attr-defined,no-any-return]
+        return self.app.index_lock
 
     def compose(self) -> ComposeResult:
         yield SummaryBar(self.workdir.root, id="summary")
@@ -665,7 +673,7 @@ class JobsScreen(Screen[None]):
 
         def load(allow_unsafe: bool) -> None:
             self._in_thread(
-                lambda: self.workdir.load(path, allow_unsafe=allow_unsafe),  # type: ignore[attr-defined]
+                lambda: self.workdir.load(path, allow_unsafe=allow_unsafe),
                 self._show_loaded,
                 "Load",
             )

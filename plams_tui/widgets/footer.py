@@ -8,6 +8,8 @@ Textual's order, and is compact (one space between keys). Every key is also in h
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -21,9 +23,8 @@ FIRST: tuple[str, ...] = ("help", "app.help", "quit", "app.quit", "close", "back
 class KeyFooter(Footer):
     """A compact :class:`Footer` with help and quit first."""
 
-    def __init__(self, **kwargs: object) -> None:
-        kwargs.setdefault("compact", True)
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, compact: bool = True, **kwargs: Any) -> None:
+        super().__init__(compact=compact, **kwargs)
 
     def compose(self) -> ComposeResult:
         widgets = list(super().compose())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Literal
 
 from rich.text import Text
 from textual.widgets import Static
@@ -42,8 +43,8 @@ class SummaryBar(Static):
         *,
         counts: Counter[str] | None = None,
         live: str | None = None,
-        progress: str | None | bool = False,
-        shown: int | None | bool = False,
+        progress: str | None | Literal[False] = False,  # False: leave as is
+        shown: int | None | Literal[False] = False,
         marked: int | None = None,
     ) -> None:
         """Update the parts given (``progress=None`` clears the scan progress)."""
@@ -52,9 +53,9 @@ class SummaryBar(Static):
         if live is not None:
             self.live = live
         if progress is not False:
-            self.progress = progress  # type: ignore[assignment]
+            self.progress = progress
         if shown is not False:
-            self.shown = shown  # type: ignore[assignment]
+            self.shown = shown
         if marked is not None:
             self.marked = marked
         self.update(self.text())
