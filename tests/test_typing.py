@@ -4,7 +4,8 @@ mypy runs here rather than as a step of its own in ``.ci/run``: ``core/`` is the
 ``plams_core`` only through setuptools' ``package-dir``, and the editable install reaches it
 through an import hook that mypy cannot follow (pypa/setuptools#3518). The check therefore
 links ``build/mypy/plams_core`` to ``core/`` (``build/`` is ignored by git) and runs mypy with
-the configuration in pyproject.toml (``[tool.mypy]``), which names that path. Run this file
+the configuration in pyproject.toml (``[tool.mypy]``), which names that path and ``plams_tui``
+(a plain package, checked where it is). Run this file
 alone to type-check: ``.venv/bin/python -m pytest tests/test_typing.py``.
 """
 
