@@ -84,7 +84,7 @@ from ..hashing import validate_hashing
 from .cache import ScanCache
 from .procs import processes_inside
 from .reading import ReadContext, _Folder, pool_size, read_folder_parts, read_folders
-from .records import STATUS_SOURCES, FileEntry, IndexUpdate, JobDetail, JobRecord, make_record
+from .records import STATUS_SOURCES, FileEntry, IndexUpdate, JobDetail, JobFiles, JobRecord, make_record
 from .report import natural_key  # the one natural order (ls, show, the app); re-exported here
 from .resolve import Resolver, _tree_key, depth, parent_dir, with_ancestors
 from .sources import JobCsv, JobLog, WorkdirLayout, find_layout, parse_csv_timeline
@@ -186,6 +186,7 @@ class WorkdirIndex(Resolver):
         self._by_hash: dict[str, list[str]] | None = None  # see Resolver._hash_index
         self._copies: set[str] = set()  # jobs whose copied_from is set
         self._memo: dict[Any, Any] = {}  # see _compact
+        self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # see JobFiles
 
     # -- public reading API
 
@@ -400,7 +401,8 @@ class WorkdirIndex(Resolver):
         Folders come from helper processes (unpickled: every string a new object); most jobs
         of a script have the same summary (verdict, class, status: ~260 bytes a folder, 26 MB
         at 100,000) and often the same runscript. Records take their class and status from it.
-        The inodes are kept as an ``array`` of machine words.
+        The inodes are kept as an ``array`` of machine words, the names as a :class:`JobFiles`
+        (the job's name and a shape shared with folders alike), which records hold as ``files``.
         """
         dill, run = folder.dill, folder.run_hash
         memo = self._memo
@@ -410,7 +412,8 @@ class WorkdirIndex(Resolver):
             run = memo.setdefault(run, run)
         # the inodes as machine words (only copy links look at them): 100 bytes, not 250
         inodes = array("Q", folder.inodes)
-        return folder._replace(dill=dill, run_hash=run, inodes=inodes)  # type: ignore[arg-type]  # an array is the Sequence[int] copy links read
+        names = JobFiles.of(folder.rel.rpartition("/")[2], folder.names, self._shapes)
+        return folder._replace(dill=dill, run_hash=run, inodes=inodes, names=names)  # type: ignore[arg-type]  # an array is the Sequence[int] copy links read
 
     def _read_sources(self) -> set[str]:
         """Read what was added to the csv and the text log; return the job paths they may change."""
