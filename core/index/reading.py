@@ -44,7 +44,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from .cache import ScanCache
@@ -79,7 +79,7 @@ class _Folder(NamedTuple):
     """What one scandir of a folder found (read in a helper process for big folders)."""
 
     rel: str
-    names: tuple[str, ...]  # entries directly inside; folders end with '/'
+    names: Sequence[str]  # entries directly inside; folders end with '/' (a JobFiles once in the index)
     inodes: tuple[int, ...]  # of its files (no stat needed: scandir knows them)
     subdirs: tuple[str, ...]
     single: bool  # holds $JN.in/.run/.out/.err

@@ -84,7 +84,7 @@ from ..hashing import validate_hashing
 from .cache import ScanCache
 from .procs import processes_inside
 from .reading import ReadContext, _Folder, pool_size, read_folder_parts, read_folders
-from .records import STATUS_SOURCES, FileEntry, IndexUpdate, JobDetail, JobRecord, make_record
+from .records import STATUS_SOURCES, FileEntry, IndexUpdate, JobDetail, JobFiles, JobRecord, make_record
 from .report import natural_key  # the one natural order (ls, show, the app); re-exported here
 from .resolve import Resolver, _tree_key, depth, parent_dir, with_ancestors
 from .sources import JobCsv, JobLog, WorkdirLayout, find_layout, parse_csv_timeline
@@ -186,6 +186,7 @@ class WorkdirIndex(Resolver):
         self._by_hash: dict[str, list[str]] | None = None  # see Resolver._hash_index
         self._copies: set[str] = set()  # jobs whose copied_from is set
         self._memo: dict[Any, Any] = {}  # see _compact
+        self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # see JobFiles
 
     # -- public reading API
 
@@ -328,7 +329,10 @@ class WorkdirIndex(Resolver):
         pool = pool_size(self._workers, len(top_dirs))
         folders = self._folders
         # the csv and the log are read while the helpers read the job folders
-        top_names = frozenset(top_dirs)
+        # path -> itself: one string object a top-level path, shared by the folder, the record,
+        # the csv row's key and name (helpers send copies; ~13 MB at 100,000 jobs)
+        top_names = dict(zip(top_dirs, top_dirs, strict=True))
+        self._csv.paths = top_names
 
         def sources() -> None:
             self._read_sources()
@@ -340,7 +344,8 @@ class WorkdirIndex(Resolver):
                 done += 1
                 if folder is None:
                     continue
-                folders[rel] = folder = self._compact(folder)
+                rel = top_names.get(rel, rel)
+                folders[rel] = folder = self._compact(folder, rel)
                 if folder.single:
                     if stream and "/" not in rel:
                         ready.append(rel)  # a top-level SingleJob: nothing below can change its kind
@@ -356,6 +361,7 @@ class WorkdirIndex(Resolver):
                 yield ScanBatch(batch, (), (done, total), self)
         with self._lock:  # readers in other threads see no records or all of them
             late = self._csv.rematch(folders.keys())  # rows of a folder that moved: matched by known paths
+            self._csv.paths = {}
             self._classify(set(folders))
             records = self._records
             jobs = [rel for rel, kind in self._kinds.items() if kind]  # children before their MultiJob
@@ -394,13 +400,14 @@ class WorkdirIndex(Resolver):
                 last = i + _BATCH >= len(changed)
                 yield ScanBatch(changed[i : i + _BATCH], removed if last else (), (total, total), self)
 
-    def _compact(self, folder: _Folder) -> _Folder:
+    def _compact(self, folder: _Folder, rel: str | None = None) -> _Folder:
         """*folder* with its .dill summary and runscript hash shared with equal ones read before.
 
         Folders come from helper processes (unpickled: every string a new object); most jobs
         of a script have the same summary (verdict, class, status: ~260 bytes a folder, 26 MB
         at 100,000) and often the same runscript. Records take their class and status from it.
-        The inodes are kept as an ``array`` of machine words.
+        The inodes are kept as an ``array`` of machine words, the names as a :class:`JobFiles`
+        (the job's name and a shape shared with folders alike), which records hold as ``files``.
         """
         dill, run = folder.dill, folder.run_hash
         memo = self._memo
@@ -410,7 +417,9 @@ class WorkdirIndex(Resolver):
             run = memo.setdefault(run, run)
         # the inodes as machine words (only copy links look at them): 100 bytes, not 250
         inodes = array("Q", folder.inodes)
-        return folder._replace(dill=dill, run_hash=run, inodes=inodes)  # type: ignore[arg-type]  # an array is the Sequence[int] copy links read
+        rel = folder.rel if rel is None else rel  # the caller's string object of the path
+        names = JobFiles.of(rel.rpartition("/")[2], folder.names, self._shapes)
+        return folder._replace(rel=rel, dill=dill, run_hash=run, inodes=inodes, names=names)  # type: ignore[arg-type]  # an array is the Sequence[int] copy links read
 
     def _read_sources(self) -> set[str]:
         """Read what was added to the csv and the text log; return the job paths they may change."""
