@@ -219,31 +219,19 @@ def read_folder(
         dill_path = f"{path}/{name}.dill"
         if used is None:  # no cache: the reader opens, fstats and reads it once
             dill = summary(dill_path, regular=dill_regular)  # detail() re-reads it in full, with the timeline
-            if dill[0] == "unreadable":
-                problems.append(f"cannot read {name}.dill ({_why(dill[1])})")
-            return (
-                rel,
-                tuple(names),
-                tuple(inodes),
-                tuple(subdirs),
-                single,
-                in_hash,
-                run_hash,
-                dill,
-                tuple(problems) if problems else (),
-            )
-        try:
-            st = os.stat(dill_path)
-            key: Any = (f"{rel}/{name}.dill", st.st_ino, st.st_mtime_ns, st.st_size)
-        except OSError:
-            key = None
-        dill = cache.get(key) if key is not None else None
-        if not (type(dill) is tuple and len(dill) == 5 and type(dill[4]) in (tuple, list)):  # noqa: E721
-            dill = None  # not cached, or cached by another version: read it again
-        if dill is None:
-            dill = summary(dill_path)
-        if key is not None and dill[0] not in ("missing", "unreadable"):  # may be readable next time
-            used[key] = dill
+        else:
+            try:
+                st = os.stat(dill_path)
+                key: Any = (f"{rel}/{name}.dill", st.st_ino, st.st_mtime_ns, st.st_size)
+            except OSError:
+                key = None
+            dill = cache.get(key) if key is not None else None
+            if not (type(dill) is tuple and len(dill) == 5 and type(dill[4]) in (tuple, list)):  # noqa: E721
+                dill = None  # not cached, or cached by another version: read it again
+            if dill is None:
+                dill = summary(dill_path)
+            if key is not None and dill[0] not in ("missing", "unreadable"):  # may be readable next time
+                used[key] = dill
         if dill[0] == "unreadable":
             problems.append(f"cannot read {name}.dill ({_why(dill[1])})")
     return (

@@ -27,7 +27,8 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -543,6 +544,28 @@ class Ending:
         }
 
 
+@contextmanager
+def _mapped(path: str) -> Iterator[mmap.mmap | None]:
+    """A read-only memory map of the regular file *path* (no copy, whatever its size); None
+    where it cannot be opened, is empty or is no regular file (a FIFO must not block us)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        yield None
+        return
+    try:
+        st = os.fstat(fd)
+        text = mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if stat.S_ISREG(st.st_mode) and st.st_size else None
+    except (OSError, ValueError):
+        text = None
+    try:
+        yield text
+    finally:
+        if text is not None:
+            text.close()
+        os.close(fd)
+
+
 def _returncode(logfile: str, job_name: str, log_name: str | None) -> int | None:
     """``Execution of $JN.run finished with returncode N`` for this job, from the text log.
 
@@ -551,34 +574,22 @@ def _returncode(logfile: str, job_name: str, log_name: str | None) -> int | None
     name> RUNNING`` line (jobs of a parallel run interleave their lines; two MultiJob
     children of the same name log the same runscript name), else the last one.
     """
-    try:
-        fd = os.open(logfile, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+    with _mapped(logfile) as text:
+        if text is None:
             return None
-        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as text:
-            pattern = re.compile(
-                rb"Execution of "
-                + re.escape(os.fsencode(job_name))
-                + rb"\.run finished with returncode (-?\d+)"
-            )
-            begin = -1
-            if log_name is not None:
-                begin = text.rfind(b"] JOB " + os.fsencode(log_name) + b" RUNNING")
-            m = pattern.search(text, begin) if begin >= 0 else None
-            if m is None:
-                last = None
-                for last in pattern.finditer(text):  # noqa: B007  the last one wins
-                    pass
-                m = last
-            return int(m.group(1)) if m is not None else None
-    except (OSError, ValueError):
-        return None
-    finally:
-        os.close(fd)
+        pattern = re.compile(
+            rb"Execution of " + re.escape(os.fsencode(job_name)) + rb"\.run finished with returncode (-?\d+)"
+        )
+        begin = -1
+        if log_name is not None:
+            begin = text.rfind(b"] JOB " + os.fsencode(log_name) + b" RUNNING")
+        m = pattern.search(text, begin) if begin >= 0 else None
+        if m is None:
+            last = None
+            for last in pattern.finditer(text):  # noqa: B007  the last one wins
+                pass
+            m = last
+        return int(m.group(1)) if m is not None else None
 
 
 def job_ending(index: WorkdirIndex, path: str, *, lines: int = TAIL_LINES) -> Ending:
@@ -620,20 +631,8 @@ def job_ending(index: WorkdirIndex, path: str, *, lines: int = TAIL_LINES) -> En
 
 def _logged(logfile: str, needle: bytes) -> bool:
     """Whether the text log holds *needle* (one search over a read-only memory map)."""
-    try:
-        fd = os.open(logfile, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return False
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
-            return False
-        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as text:
-            return text.rfind(needle) >= 0
-    except (OSError, ValueError):
-        return False
-    finally:
-        os.close(fd)
+    with _mapped(logfile) as text:
+        return text is not None and text.rfind(needle) >= 0
 
 
 def dask_worker(index: WorkdirIndex, path: str) -> str | None:
@@ -646,26 +645,14 @@ def dask_worker(index: WorkdirIndex, path: str) -> str | None:
     logfile = index.layout.logfile
     if rec is None or rec.kind != "single" or logfile is None:
         return None
-    try:
-        fd = os.open(
-            os.path.join(index.root, logfile), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-        )
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+    with _mapped(os.path.join(index.root, logfile)) as text:
+        if text is None:
             return None
-        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as text:
-            needle = b"] Job " + os.fsencode(rec.name) + b" runs on Dask worker "
-            at = text.rfind(needle)
-            if at < 0:
-                return None
-            start = at + len(needle)
-            end = text.find(b"\n", start)
-            address = text[start : end if end >= 0 else len(text)].decode("utf-8", "replace").strip()
-            return address or None
-    except (OSError, ValueError):
-        return None
-    finally:
-        os.close(fd)
+        needle = b"] Job " + os.fsencode(rec.name) + b" runs on Dask worker "
+        at = text.rfind(needle)
+        if at < 0:
+            return None
+        start = at + len(needle)
+        end = text.find(b"\n", start)
+        address = text[start : end if end >= 0 else len(text)].decode("utf-8", "replace").strip()
+        return address or None
